@@ -1,0 +1,43 @@
+"""meiyan: real-time on-device face effects.
+
+>>> import meiyan
+>>> engine = meiyan.Engine(backend="cpu", filter="film", brightness=0.2)
+>>> out = engine.process(bgr_image)  # HxWx3 uint8 BGR (as OpenCV gives) or HxWx4 RGBA
+"""
+
+from meiyan._core import (
+    GLError,
+    Lut,
+    MeiyanError,
+    UnsupportedError,
+    convert,
+    cpu_features,
+    resize,
+    rotate,
+    simd_active,
+    simd_detected,
+    simd_force,
+)
+from meiyan._core import __version__ as __version__
+from meiyan.engine import ColorParams, Engine, gl_status
+from meiyan.filters import filter_names, filter_path, load_filter
+
+__all__ = [
+    "ColorParams",
+    "Engine",
+    "GLError",
+    "Lut",
+    "MeiyanError",
+    "UnsupportedError",
+    "convert",
+    "cpu_features",
+    "filter_names",
+    "filter_path",
+    "gl_status",
+    "load_filter",
+    "resize",
+    "rotate",
+    "simd_active",
+    "simd_detected",
+    "simd_force",
+]

@@ -1,0 +1,5 @@
+import sys
+
+from meiyan.cli import main
+
+sys.exit(main())

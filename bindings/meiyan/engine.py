@@ -1,0 +1,133 @@
+"""The Python face of the native engine: typed parameters, filters by name, NumPy in and out."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from meiyan import _core
+from meiyan.filters import load_filter
+
+Backend = Literal["cpu", "gl"]
+GlContext = Literal["own", "current"]
+PixelFormat = Literal["rgba", "bgra", "rgb", "bgr", "nv12", "nv21", "i420"]
+
+
+@dataclass(frozen=True)
+class ColorParams:
+    """Frame-wide colour grading. Zero is neutral for every field except ``lut_intensity``."""
+
+    brightness: float = 0.0  # -1..1
+    contrast: float = 0.0  # -1..1
+    saturation: float = 0.0  # -1..1, -1 is greyscale
+    warmth: float = 0.0  # -1..1, negative is cooler
+    whitening: float = 0.0  # 0..1
+    lut_intensity: float = 1.0  # 0..1, strength of the filter (LUT)
+
+    def replace(self, **changes: float) -> ColorParams:
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            raise TypeError(f"unknown colour parameter(s): {', '.join(sorted(unknown))}")
+        return dataclasses.replace(self, **changes)
+
+
+class Engine:
+    """Processes frames through the effect stack on the CPU or with OpenGL.
+
+    Args:
+        backend: ``"cpu"`` (reference) or ``"gl"`` (OpenGL 3.3 core / GLES 3.0).
+        gl_context: ``"own"`` makes a headless EGL context; ``"current"`` renders on the context
+            current on the calling thread (e.g. one made by moderngl).
+        filter: a bundled filter name (see :func:`meiyan.filter_names`) or a ``.cube`` path.
+        params: colour parameters; keyword arguments override single fields.
+    """
+
+    def __init__(
+        self,
+        backend: Backend = "cpu",
+        *,
+        gl_context: GlContext = "own",
+        filter: str | Path | None = None,
+        params: ColorParams | None = None,
+        **color: float,
+    ) -> None:
+        self._native = _core.Engine(backend, gl_context)
+        self._params = ColorParams()
+        self._filter: str | None = None
+        self.set_params(params, **color)
+        if filter is not None:
+            self.set_filter(filter)
+
+    @property
+    def backend(self) -> str:
+        return self._native.backend
+
+    @property
+    def renderer_name(self) -> str:
+        return self._native.renderer_name
+
+    @property
+    def params(self) -> ColorParams:
+        return self._params
+
+    @property
+    def filter(self) -> str | None:
+        return self._filter
+
+    def set_params(self, params: ColorParams | None = None, **changes: float) -> None:
+        """Sets colour parameters; out-of-range values raise ValueError and change nothing."""
+        new = (params or self._params).replace(**changes)
+        self._native.set_color(**dataclasses.asdict(new))
+        self._params = new
+
+    def set_filter(self, name_or_path: str | Path | None, intensity: float | None = None) -> None:
+        """Sets the LUT filter by bundled name or .cube path; None removes it."""
+        if name_or_path is None:
+            self._native.set_lut(None)
+            self._filter = None
+        else:
+            self._native.set_lut(load_filter(name_or_path))
+            self._filter = str(name_or_path)
+        if intensity is not None:
+            self.set_params(lut_intensity=intensity)
+
+    def set_lut(self, lut: _core.Lut | None) -> None:
+        self._native.set_lut(lut)
+        self._filter = None if lut is None else "<custom>"
+
+    def process(
+        self,
+        image: np.ndarray,
+        *,
+        format: PixelFormat | None = None,
+        out: np.ndarray | None = None,
+        out_format: PixelFormat | None = None,
+    ) -> np.ndarray:
+        """Processes one frame and returns the result (``out`` when given).
+
+        3-channel arrays are taken as BGR and 4-channel ones as RGBA unless ``format`` says
+        otherwise; YUV frames are 2-D arrays of shape (H*3/2, W). The input is read in place
+        when its rows are contiguous; ``out`` may be the input itself.
+        """
+        if not isinstance(image, np.ndarray):
+            raise TypeError(f"image must be a numpy.ndarray, got {type(image).__name__}")
+        return self._native.process(image, format=format, out=out, out_format=out_format)
+
+    def process_texture(self, in_texture: int, out_texture: int, width: int, height: int) -> None:
+        """GL backend with gl_context="current": renders texture ``in_texture`` into ``out_texture``."""
+        self._native.process_texture(in_texture, out_texture, width, height)
+
+
+def gl_status() -> tuple[bool, str]:
+    """(True, renderer string) when an OpenGL engine can be made here, else (False, the reason)."""
+    if not _core.gl_built:
+        return False, "this build of meiyan has no OpenGL renderer"
+    try:
+        engine = _core.Engine("gl", "own")
+    except (_core.MeiyanError, RuntimeError) as exc:
+        return False, str(exc)
+    return True, engine.renderer_name

@@ -1,0 +1,12 @@
+# Turns every shaders/**/*.glsl into a C++ string table, keyed by its path relative to SHADER_DIR.
+file(GLOB_RECURSE shaders RELATIVE "${SHADER_DIR}" "${SHADER_DIR}/*.glsl")
+list(SORT shaders)
+set(body "// Generated from shaders/ by embed_shaders.cmake; do not edit.\n#include \"render/shader_sources.h\"\n\nnamespace meiyan {\n\nconst ShaderSource kShaderSources[] = {\n")
+foreach(rel IN LISTS shaders)
+  file(READ "${SHADER_DIR}/${rel}" text)
+  string(APPEND body "    {\"${rel}\", R\"meiyan_glsl(${text})meiyan_glsl\"},\n")
+endforeach()
+list(LENGTH shaders n)
+string(APPEND body "};\n\nconst int kShaderSourceCount = ${n};\n\n}  // namespace meiyan\n")
+file(WRITE "${OUT}.tmp" "${body}")
+file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)

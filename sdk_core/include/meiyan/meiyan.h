@@ -1,0 +1,146 @@
+/*
+ * meiyan — real-time on-device face effects. Stable C API (C99).
+ *
+ * Rules of this API:
+ *  - Handles are opaque and distinct types; every function returns a meiyan_status.
+ *  - On failure, meiyan_last_error() returns a message for the calling thread.
+ *  - Caller-filled structs begin with `struct_size`; set it to sizeof(the struct) so that later
+ *    versions can append fields without breaking old callers.
+ *  - Pixel buffers belong to the caller; every plane carries its own stride in bytes.
+ *  - Functions are only ever appended; MEIYAN_ABI_VERSION grows when something is added.
+ */
+#ifndef MEIYAN_MEIYAN_H
+#define MEIYAN_MEIYAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#  if defined(MEIYAN_BUILDING)
+#    define MEIYAN_API __declspec(dllexport)
+#  else
+#    define MEIYAN_API
+#  endif
+#else
+#  define MEIYAN_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MEIYAN_ABI_VERSION 1
+
+typedef enum meiyan_status {
+    MEIYAN_OK = 0,
+    MEIYAN_ERROR_INVALID_ARGUMENT = 1, /* null pointer, bad size, stride, format or parameter */
+    MEIYAN_ERROR_UNSUPPORTED = 2,      /* valid request this build or device cannot do */
+    MEIYAN_ERROR_IO = 3,               /* a file could not be opened or read */
+    MEIYAN_ERROR_CORRUPT_DATA = 4,     /* a file or buffer is malformed */
+    MEIYAN_ERROR_GL = 5,               /* OpenGL/EGL failure (context, shader, framebuffer) */
+    MEIYAN_ERROR_OUT_OF_MEMORY = 6,
+    MEIYAN_ERROR_INTERNAL = 7
+} meiyan_status;
+
+typedef enum meiyan_pixel_format {
+    MEIYAN_FORMAT_RGBA8 = 0,
+    MEIYAN_FORMAT_BGRA8 = 1,
+    MEIYAN_FORMAT_RGB8 = 2,
+    MEIYAN_FORMAT_BGR8 = 3,
+    MEIYAN_FORMAT_NV12 = 4,
+    MEIYAN_FORMAT_NV21 = 5,
+    MEIYAN_FORMAT_I420 = 6
+} meiyan_pixel_format;
+
+typedef enum meiyan_backend {
+    MEIYAN_BACKEND_CPU = 0,
+    MEIYAN_BACKEND_GL = 1 /* OpenGL 3.3 core or OpenGL ES 3.0 */
+} meiyan_backend;
+
+typedef enum meiyan_gl_context {
+    MEIYAN_GL_CONTEXT_OWN = 0,    /* the engine creates a headless EGL context of its own */
+    MEIYAN_GL_CONTEXT_CURRENT = 1 /* render on the context current on the calling thread */
+} meiyan_gl_context;
+
+/* Opaque handles. */
+typedef struct meiyan_engine_s meiyan_engine;
+typedef struct meiyan_lut_s meiyan_lut;
+
+/* A caller-owned image. Packed formats use plane 0 only; NV12/NV21 use planes 0 (Y) and 1 (UV/VU);
+ * I420 uses planes 0..2. Chroma planes are ceil(width/2) x ceil(height/2). Strides are in bytes
+ * and may be negative (bottom-up images). */
+typedef struct meiyan_image {
+    uint32_t struct_size;
+    meiyan_pixel_format format;
+    int32_t width;
+    int32_t height;
+    uint8_t* planes[3];
+    ptrdiff_t strides[3];
+} meiyan_image;
+
+typedef struct meiyan_engine_options {
+    uint32_t struct_size;
+    meiyan_backend backend;
+    meiyan_gl_context gl_context;
+} meiyan_engine_options;
+
+/* Colour grading applied to the whole frame; every field has a neutral value of 0 except
+ * lut_intensity (neutral 1 with a LUT set). Ranges are checked: out of range is an error. */
+typedef struct meiyan_color_params {
+    uint32_t struct_size;
+    float brightness;    /* -1..1 */
+    float contrast;      /* -1..1 */
+    float saturation;    /* -1..1 (-1 = greyscale) */
+    float warmth;        /* -1..1 (negative = cooler) */
+    float whitening;     /* 0..1 tone curve that lifts mid-tones */
+    float lut_intensity; /* 0..1 blend between ungraded and LUT result */
+} meiyan_color_params;
+
+/* Library */
+MEIYAN_API uint32_t meiyan_abi_version(void);
+MEIYAN_API const char* meiyan_version_string(void);
+/* Thread-local message of the last failed call on this thread ("" when none). */
+MEIYAN_API const char* meiyan_last_error(void);
+MEIYAN_API const char* meiyan_status_string(meiyan_status status);
+/* Space-separated CPU features the kernels use, e.g. "sse4.1 avx2". Never NULL. */
+MEIYAN_API const char* meiyan_cpu_features(void);
+
+/* Defaults for caller-filled structs (sets struct_size too). */
+MEIYAN_API void meiyan_engine_options_init(meiyan_engine_options* options);
+MEIYAN_API void meiyan_color_params_init(meiyan_color_params* params);
+
+/* Engine */
+MEIYAN_API meiyan_status meiyan_engine_create(const meiyan_engine_options* options, meiyan_engine** out_engine);
+MEIYAN_API void meiyan_engine_destroy(meiyan_engine* engine);
+/* The GL renderer and version string ("GL: ..."), or "cpu". The pointer lives as long as the engine. */
+MEIYAN_API meiyan_status meiyan_engine_renderer_name(const meiyan_engine* engine, const char** out_name);
+MEIYAN_API meiyan_status meiyan_engine_set_color(meiyan_engine* engine, const meiyan_color_params* params);
+/* The engine keeps its own reference; the caller may destroy its LUT right after. NULL clears it. */
+MEIYAN_API meiyan_status meiyan_engine_set_lut(meiyan_engine* engine, const meiyan_lut* lut);
+/* Processes one frame. `out` must have the size of `in`; formats may differ. `in` and `out` may be
+ * the same buffer. */
+MEIYAN_API meiyan_status meiyan_engine_process(meiyan_engine* engine, const meiyan_image* in, const meiyan_image* out);
+/* GL backend only: reads RGBA texture `in_texture` and writes texture `out_texture` (both GL_TEXTURE_2D,
+ * width x height, RGBA8) on the current context. */
+MEIYAN_API meiyan_status meiyan_engine_process_texture(meiyan_engine* engine, uint32_t in_texture,
+                                                       uint32_t out_texture, int32_t width, int32_t height);
+
+/* 3D colour lookup tables (.cube, Adobe/Resolve format) */
+MEIYAN_API meiyan_status meiyan_lut_load_cube(const char* path, meiyan_lut** out_lut);
+MEIYAN_API meiyan_status meiyan_lut_parse_cube(const char* text, size_t length, meiyan_lut** out_lut);
+MEIYAN_API meiyan_status meiyan_lut_size(const meiyan_lut* lut, int32_t* out_size);
+MEIYAN_API void meiyan_lut_destroy(meiyan_lut* lut);
+
+/* Image utilities on caller buffers (the same kernels the engine uses). */
+MEIYAN_API meiyan_status meiyan_image_convert(const meiyan_image* src, const meiyan_image* dst);
+/* Rotate clockwise by 0/90/180/270 degrees, then mirror horizontally when mirror != 0. RGBA8/BGRA8. */
+MEIYAN_API meiyan_status meiyan_image_rotate(const meiyan_image* src, const meiyan_image* dst, int32_t degrees,
+                                             int32_t mirror);
+/* Bilinear resize (pixel-centre aligned). RGBA8/BGRA8. */
+MEIYAN_API meiyan_status meiyan_image_resize(const meiyan_image* src, const meiyan_image* dst);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* MEIYAN_MEIYAN_H */

@@ -1,0 +1,263 @@
+// The C API is a thin shell: each function calls the C++ core and turns exceptions into a status
+// plus a thread-local message.
+#include "meiyan/meiyan.h"
+
+#include <cstring>
+#include <new>
+#include <string>
+
+#include "core/error.h"
+#include "engine/engine.h"
+
+struct meiyan_engine_s {
+    meiyan::Engine engine;
+    std::string name;  // keeps renderer_name()'s string alive for the caller
+    explicit meiyan_engine_s(const meiyan::EngineOptions& o) : engine(o) {}
+};
+
+struct meiyan_lut_s {
+    std::shared_ptr<const meiyan::Lut3D> lut;
+};
+
+namespace {
+
+thread_local std::string g_last_error;
+
+template <typename Fn>
+meiyan_status guarded(Fn&& fn) {
+    try {
+        fn();
+        g_last_error.clear();
+        return MEIYAN_OK;
+    } catch (const meiyan::Error& e) {
+        g_last_error = e.what();
+        return e.code();
+    } catch (const std::bad_alloc&) {
+        g_last_error = "out of memory";
+        return MEIYAN_ERROR_OUT_OF_MEMORY;
+    } catch (const std::exception& e) {
+        g_last_error = std::string("internal error: ") + e.what();
+        return MEIYAN_ERROR_INTERNAL;
+    } catch (...) {
+        g_last_error = "internal error";
+        return MEIYAN_ERROR_INTERNAL;
+    }
+}
+
+// Reads a C enum field as the int a C caller may have stored, without loading an out-of-range
+// value through the C++ enum type (undefined behaviour that UBSan rightly reports).
+template <typename E>
+int enum_value(const E& field) {
+    static_assert(sizeof(E) == sizeof(int), "C enums are int-sized");
+    int v = 0;
+    std::memcpy(&v, &field, sizeof v);
+    return v;
+}
+
+void require_ptr(const void* p, const char* name) { meiyan::require(p != nullptr, std::string(name) + " is NULL"); }
+
+void require_struct(const void* p, uint32_t struct_size, std::size_t needed, const char* name) {
+    require_ptr(p, name);
+    meiyan::require(struct_size >= needed,
+                    std::string(name) + "->struct_size is " + std::to_string(struct_size) + ", expected at least " +
+                        std::to_string(needed) + " (call the matching _init function first)");
+}
+
+meiyan::ImageView to_view(const meiyan_image* img, const char* name) {
+    require_struct(img, img ? img->struct_size : 0, sizeof(meiyan_image), name);
+    const int format = enum_value(img->format);
+    meiyan::require(format >= MEIYAN_FORMAT_RGBA8 && format <= MEIYAN_FORMAT_I420,
+                    std::string(name) + " has an unknown pixel format " + std::to_string(format));
+    meiyan::ImageView v;
+    v.format = static_cast<meiyan::PixelFormat>(format);
+    v.width = img->width;
+    v.height = img->height;
+    for (int i = 0; i < 3; ++i) {
+        v.data[i] = img->planes[i];
+        v.stride[i] = img->strides[i];
+    }
+    meiyan::require_valid(v, name);
+    return v;
+}
+
+meiyan::Engine& engine_of(meiyan_engine* e) {
+    require_ptr(e, "engine");
+    return e->engine;
+}
+
+}  // namespace
+
+extern "C" {
+
+uint32_t meiyan_abi_version(void) { return MEIYAN_ABI_VERSION; }
+
+const char* meiyan_version_string(void) { return MEIYAN_VERSION_STRING; }
+
+const char* meiyan_last_error(void) { return g_last_error.c_str(); }
+
+const char* meiyan_status_string(meiyan_status status) {
+    switch (status) {
+        case MEIYAN_OK: return "ok";
+        case MEIYAN_ERROR_INVALID_ARGUMENT: return "invalid argument";
+        case MEIYAN_ERROR_UNSUPPORTED: return "unsupported";
+        case MEIYAN_ERROR_IO: return "i/o error";
+        case MEIYAN_ERROR_CORRUPT_DATA: return "corrupt data";
+        case MEIYAN_ERROR_GL: return "OpenGL error";
+        case MEIYAN_ERROR_OUT_OF_MEMORY: return "out of memory";
+        case MEIYAN_ERROR_INTERNAL: return "internal error";
+    }
+    return "unknown status";
+}
+
+const char* meiyan_cpu_features(void) {
+    switch (meiyan::simd_detected()) {
+        case meiyan::SimdLevel::AVX2: return "sse4.1 avx2";
+        case meiyan::SimdLevel::SSE2: return "sse4.1";
+        case meiyan::SimdLevel::NEON: return "neon";
+        case meiyan::SimdLevel::Scalar: break;
+    }
+    return "scalar";
+}
+
+void meiyan_engine_options_init(meiyan_engine_options* options) {
+    if (!options) return;
+    *options = meiyan_engine_options{};
+    options->struct_size = sizeof(meiyan_engine_options);
+    options->backend = MEIYAN_BACKEND_CPU;
+    options->gl_context = MEIYAN_GL_CONTEXT_OWN;
+}
+
+void meiyan_color_params_init(meiyan_color_params* params) {
+    if (!params) return;
+    *params = meiyan_color_params{};
+    params->struct_size = sizeof(meiyan_color_params);
+    params->lut_intensity = 1.0f;
+}
+
+meiyan_status meiyan_engine_create(const meiyan_engine_options* options, meiyan_engine** out_engine) {
+    return guarded([&] {
+        require_ptr(out_engine, "out_engine");
+        *out_engine = nullptr;
+        meiyan::EngineOptions o;
+        if (options) {
+            require_struct(options, options->struct_size, sizeof(meiyan_engine_options), "options");
+            const int backend = enum_value(options->backend), context = enum_value(options->gl_context);
+            meiyan::require(backend == MEIYAN_BACKEND_CPU || backend == MEIYAN_BACKEND_GL,
+                            "options->backend is not a meiyan_backend value");
+            meiyan::require(context == MEIYAN_GL_CONTEXT_OWN || context == MEIYAN_GL_CONTEXT_CURRENT,
+                            "options->gl_context is not a meiyan_gl_context value");
+            o.backend = backend == MEIYAN_BACKEND_GL ? meiyan::Backend::Gl : meiyan::Backend::Cpu;
+            o.gl_use_current_context = context == MEIYAN_GL_CONTEXT_CURRENT;
+        }
+        *out_engine = new meiyan_engine_s(o);
+    });
+}
+
+void meiyan_engine_destroy(meiyan_engine* engine) { delete engine; }
+
+meiyan_status meiyan_engine_renderer_name(const meiyan_engine* engine, const char** out_name) {
+    return guarded([&] {
+        require_ptr(engine, "engine");
+        require_ptr(out_name, "out_name");
+        auto* e = const_cast<meiyan_engine*>(engine);
+        e->name = e->engine.renderer_name();
+        *out_name = e->name.c_str();
+    });
+}
+
+meiyan_status meiyan_engine_set_color(meiyan_engine* engine, const meiyan_color_params* params) {
+    return guarded([&] {
+        meiyan::Engine& e = engine_of(engine);
+        require_struct(params, params ? params->struct_size : 0, sizeof(meiyan_color_params), "params");
+        meiyan::ColorParams p;
+        p.brightness = params->brightness;
+        p.contrast = params->contrast;
+        p.saturation = params->saturation;
+        p.warmth = params->warmth;
+        p.whitening = params->whitening;
+        p.lut_intensity = params->lut_intensity;
+        e.set_color(p);
+    });
+}
+
+meiyan_status meiyan_engine_set_lut(meiyan_engine* engine, const meiyan_lut* lut) {
+    return guarded([&] { engine_of(engine).set_lut(lut ? lut->lut : nullptr); });
+}
+
+meiyan_status meiyan_engine_process(meiyan_engine* engine, const meiyan_image* in, const meiyan_image* out) {
+    return guarded([&] {
+        meiyan::Engine& e = engine_of(engine);
+        e.process(to_view(in, "in"), to_view(out, "out"));
+    });
+}
+
+meiyan_status meiyan_engine_process_texture(meiyan_engine* engine, uint32_t in_texture, uint32_t out_texture,
+                                            int32_t width, int32_t height) {
+    return guarded([&] { engine_of(engine).process_texture(in_texture, out_texture, width, height); });
+}
+
+meiyan_status meiyan_lut_load_cube(const char* path, meiyan_lut** out_lut) {
+    return guarded([&] {
+        require_ptr(path, "path");
+        require_ptr(out_lut, "out_lut");
+        *out_lut = nullptr;
+        auto lut = std::make_shared<const meiyan::Lut3D>(meiyan::Lut3D::load_cube(path));
+        *out_lut = new meiyan_lut_s{std::move(lut)};
+    });
+}
+
+meiyan_status meiyan_lut_parse_cube(const char* text, size_t length, meiyan_lut** out_lut) {
+    return guarded([&] {
+        require_ptr(text, "text");
+        require_ptr(out_lut, "out_lut");
+        *out_lut = nullptr;
+        auto lut = std::make_shared<const meiyan::Lut3D>(meiyan::Lut3D::parse_cube(std::string_view(text, length)));
+        *out_lut = new meiyan_lut_s{std::move(lut)};
+    });
+}
+
+meiyan_status meiyan_lut_size(const meiyan_lut* lut, int32_t* out_size) {
+    return guarded([&] {
+        require_ptr(lut, "lut");
+        require_ptr(out_size, "out_size");
+        *out_size = lut->lut->size();
+    });
+}
+
+void meiyan_lut_destroy(meiyan_lut* lut) { delete lut; }
+
+meiyan_status meiyan_image_convert(const meiyan_image* src, const meiyan_image* dst) {
+    return guarded([&] {
+        const meiyan::ImageView s = to_view(src, "src"), d = to_view(dst, "dst");
+        meiyan::require(s.width == d.width && s.height == d.height, "src and dst sizes differ");
+        if (!meiyan::convert(s, d)) {
+            meiyan::fail(MEIYAN_ERROR_UNSUPPORTED, std::string("no conversion from ") + meiyan::pixel_format_name(s.format) +
+                                                       " to " + meiyan::pixel_format_name(d.format));
+        }
+    });
+}
+
+meiyan_status meiyan_image_rotate(const meiyan_image* src, const meiyan_image* dst, int32_t degrees, int32_t mirror) {
+    return guarded([&] {
+        const meiyan::ImageView s = to_view(src, "src"), d = to_view(dst, "dst");
+        meiyan::require(degrees == 0 || degrees == 90 || degrees == 180 || degrees == 270,
+                        "degrees must be 0, 90, 180 or 270, got " + std::to_string(degrees));
+        meiyan::require(meiyan::bytes_per_pixel(s.format) == 4 && s.format == d.format && !meiyan::is_yuv(s.format),
+                        "rotate needs RGBA8 or BGRA8 images of the same format");
+        const bool swap = degrees == 90 || degrees == 270;
+        meiyan::require(d.width == (swap ? s.height : s.width) && d.height == (swap ? s.width : s.height),
+                        "dst must have the rotated size of src");
+        if (!meiyan::rotate_rgba(s, d, degrees, mirror != 0)) meiyan::fail(MEIYAN_ERROR_INTERNAL, "rotate failed");
+    });
+}
+
+meiyan_status meiyan_image_resize(const meiyan_image* src, const meiyan_image* dst) {
+    return guarded([&] {
+        const meiyan::ImageView s = to_view(src, "src"), d = to_view(dst, "dst");
+        meiyan::require(meiyan::bytes_per_pixel(s.format) == 4 && s.format == d.format && !meiyan::is_yuv(s.format),
+                        "resize needs RGBA8 or BGRA8 images of the same format");
+        if (!meiyan::resize_bilinear_rgba(s, d)) meiyan::fail(MEIYAN_ERROR_INTERNAL, "resize failed");
+    });
+}
+
+}  // extern "C"

@@ -1,0 +1,71 @@
+#include "engine/engine.h"
+
+#include <cstring>
+
+#include "core/error.h"
+#if MEIYAN_WITH_GL
+#include "render/gl/gl_renderer.h"
+#endif
+
+namespace meiyan {
+
+void require_valid(const ImageView& v, const char* what) {
+    if (const char* why = validate(v)) fail(MEIYAN_ERROR_INVALID_ARGUMENT, std::string(what) + ": " + why);
+}
+
+Engine::Engine(const EngineOptions& options) : options_(options) {
+    if (options.backend == Backend::Cpu) {
+        renderer_ = make_cpu_renderer();
+        return;
+    }
+#if MEIYAN_WITH_GL
+    auto gl = make_gl_renderer(options.gl_use_current_context ? GlContextMode::Current : GlContextMode::Own);
+    gl_ = gl.get();
+    renderer_ = std::move(gl);
+#else
+    fail(MEIYAN_ERROR_UNSUPPORTED, "this build of meiyan has no OpenGL renderer (MEIYAN_WITH_GL=OFF)");
+#endif
+}
+
+Engine::~Engine() = default;
+
+std::string Engine::renderer_name() const { return renderer_->name(); }
+
+void Engine::set_color(const ColorParams& params) {
+    params.validate();
+    state_.color = params;
+}
+
+void Engine::set_lut(std::shared_ptr<const Lut3D> lut) { state_.lut = std::move(lut); }
+
+void Engine::process(const ImageView& in, const ImageView& out) {
+    require_valid(in, "input image");
+    require_valid(out, "output image");
+    require(in.width == out.width && in.height == out.height,
+            "output size " + std::to_string(out.width) + "x" + std::to_string(out.height) + " differs from input size " +
+                std::to_string(in.width) + "x" + std::to_string(in.height));
+    ImageView work;
+    work.format = PixelFormat::RGBA8;
+    work.width = in.width;
+    work.height = in.height;
+    work.stride[0] = static_cast<std::ptrdiff_t>(in.width) * 4;
+    work_.resize(static_cast<std::size_t>(work.stride[0]) * static_cast<std::size_t>(in.height));
+    work.data[0] = work_.data();
+    if (!convert(in, work)) fail(MEIYAN_ERROR_INTERNAL, "cannot convert the input frame to RGBA");
+    renderer_->render(state_, work);
+    if (!convert(work, out)) fail(MEIYAN_ERROR_INTERNAL, "cannot convert the frame to the output format");
+}
+
+void Engine::process_texture(uint32_t in_texture, uint32_t out_texture, int width, int height) {
+    if (!gl_) fail(MEIYAN_ERROR_INVALID_ARGUMENT, "process_texture needs the GL backend");
+#if MEIYAN_WITH_GL
+    gl_->render_texture(state_, in_texture, out_texture, width, height);
+#else
+    (void)in_texture;
+    (void)out_texture;
+    (void)width;
+    (void)height;
+#endif
+}
+
+}  // namespace meiyan

@@ -1,0 +1,51 @@
+// The engine owns a renderer and the effect state; process() is the whole public hot path.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "image/image.h"
+#include "render/renderer.h"
+
+namespace meiyan {
+
+enum class Backend { Cpu, Gl };
+
+struct EngineOptions {
+    Backend backend = Backend::Cpu;
+    bool gl_use_current_context = false;
+};
+
+class GlTextureRenderer;
+
+class Engine {
+public:
+    explicit Engine(const EngineOptions& options);
+    ~Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    std::string renderer_name() const;
+    Backend backend() const { return options_.backend; }
+
+    void set_color(const ColorParams& params);  // validates first; the old state stays on error
+    const ColorParams& color() const { return state_.color; }
+    void set_lut(std::shared_ptr<const Lut3D> lut);
+    const std::shared_ptr<const Lut3D>& lut() const { return state_.lut; }
+
+    // `out` has the size of `in`; formats may differ; both may view the same memory.
+    void process(const ImageView& in, const ImageView& out);
+    void process_texture(uint32_t in_texture, uint32_t out_texture, int width, int height);
+
+private:
+    EngineOptions options_;
+    EffectState state_;
+    std::unique_ptr<Renderer> renderer_;
+    GlTextureRenderer* gl_ = nullptr;  // the same object as renderer_ when the backend is GL
+    std::vector<uint8_t> work_;        // RGBA working frame, reused between calls
+};
+
+// Throws Error(INVALID_ARGUMENT) with validate()'s message, prefixed by `what`.
+void require_valid(const ImageView& v, const char* what);
+
+}  // namespace meiyan

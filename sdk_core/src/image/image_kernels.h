@@ -1,0 +1,101 @@
+// Row kernels behind convert() and resize_bilinear_rgba(), one table per SIMD level.
+//
+// The scalar rows in image_kernels_scalar.cpp define the results; every SIMD kernel reproduces them
+// bit for bit and hands its tail (the pixels left over after its last full vector) to the scalar row.
+// Only declarations live here: an inline function defined in a header and compiled into an -mavx2
+// file could be picked by the linker for the scalar callers as well.
+#pragma once
+#include <cstdint>
+
+#include "image/image.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#define MEIYAN_IMAGE_X86 1
+#elif defined(__aarch64__)
+#define MEIYAN_IMAGE_NEON 1
+#endif
+
+namespace meiyan {
+namespace image_detail {
+
+// BT.601 limited range YUV -> RGB, 6 fractional bits so that every intermediate fits a signed
+// 16-bit lane (see yuv_to_rgba_row in image_kernels_scalar.cpp for the ranges):
+//   yt = (Y * 19077) >> 8           1.164383 * 64 = 74.5205, applied to Y << 8 at 1/256 precision
+//   R  = (yt + kYBias + 102 * (V - 128)) >> 6              1.596027 * 64 = 102.15
+//   G  = (yt + kYBias - 25 * (U - 128) - 52 * (V - 128)) >> 6   0.391762 * 64 = 25.07, 0.812968 * 64 = 52.03
+//   B  = (yt + kYBias + 129 * (U - 128)) >> 6              2.017232 * 64 = 129.10
+// each clamped to 0..255. kYBias = -16 * 74.5205 (black level) + 32 (rounding).
+constexpr int kYScale = 19077;
+constexpr int kYBias = -1160;
+constexpr int kVToR = 102;
+constexpr int kUToG = 25;
+constexpr int kVToG = 52;
+constexpr int kUToB = 129;
+
+// Bilinear weights are 11-bit fixed point (w0 + w1 == kResizeOne), as cv2's INTER_LINEAR uses.
+constexpr int kResizeBits = 11;
+constexpr int kResizeOne = 1 << kResizeBits;
+
+// One luma row to RGBA (BGRA when bgra): chroma sample x/2 sits at u[(x/2) * uv_step] and
+// v[(x/2) * uv_step]; uv_step is 2 for NV12/NV21 (u and v point into the same interleaved row) and
+// 1 for I420.
+using YuvToRgbaRow = void (*)(const uint8_t* y, const uint8_t* u, const uint8_t* v, int uv_step, uint8_t* dst,
+                              int width, bool bgra);
+// RGBA <-> BGRA. src may equal dst.
+using SwapRb4Row = void (*)(const uint8_t* src, uint8_t* dst, int width);
+// 3-byte to 4-byte pixels with alpha 255, and back; swap_rb exchanges bytes 0 and 2 on the way.
+using Rgb3ToRgbaRow = void (*)(const uint8_t* src, uint8_t* dst, int width, bool swap_rb);
+using RgbaToRgb3Row = void (*)(const uint8_t* src, uint8_t* dst, int width, bool swap_rb);
+// Horizontal resize pass of 4-byte pixels into 32-bit sums: for output pixel i and channel c,
+//   dst[4i+c] = src[xofs[i]+c] * w0 + src[xofs[i]+4+c] * w1,
+// where xweights[i] packs w0 (low 16 bits) and w1 (high 16 bits). For src_width >= 2 the plan keeps
+// xofs[i] + 8 <= 4 * src_width; for src_width == 1 the second tap is never read.
+using ResizeHRow = void (*)(const uint8_t* src, int src_width, const int32_t* xofs, const int32_t* xweights,
+                            int32_t* dst, int dst_width);
+// Vertical pass over n 32-bit sums:
+//   dst[i] = ((((r0[i] >> 4) * b0) >> 16) + (((r1[i] >> 4) * b1) >> 16) + 2) >> 2,
+// the product of two 11-bit weights brought back to 8 bits in 16-bit lanes (cv2's formula).
+using ResizeVRow = void (*)(const int32_t* r0, const int32_t* r1, int b0, int b1, uint8_t* dst, int n);
+
+struct Kernels {
+    YuvToRgbaRow yuv_to_rgba;
+    SwapRb4Row swap_rb4;
+    Rgb3ToRgbaRow rgb3_to_rgba;
+    RgbaToRgb3Row rgba_to_rgb3;
+    ResizeHRow resize_h;
+    ResizeVRow resize_v;
+};
+
+// The scalar rows: the reference results, and the tails of the SIMD kernels.
+void yuv_to_rgba_row(const uint8_t* y, const uint8_t* u, const uint8_t* v, int uv_step, uint8_t* dst, int width,
+                     bool bgra);
+void swap_rb4_row(const uint8_t* src, uint8_t* dst, int width);
+void rgb3_to_rgba_row(const uint8_t* src, uint8_t* dst, int width, bool swap_rb);
+void rgba_to_rgb3_row(const uint8_t* src, uint8_t* dst, int width, bool swap_rb);
+void resize_h_row(const uint8_t* src, int src_width, const int32_t* xofs, const int32_t* xweights, int32_t* dst,
+                  int dst_width);
+void resize_v_row(const int32_t* r0, const int32_t* r1, int b0, int b1, uint8_t* dst, int n);
+
+// Scalar only (no SIMD version yet).
+// RGB <-> BGR; src may equal dst.
+void swap_rb3_row(const uint8_t* src, uint8_t* dst, int width);
+// Two RGBA rows to two Y rows and one chroma row: BT.601 limited range, 15-bit coefficients, chroma
+// from the mean of each 2x2 block (the last column/row repeats at odd sizes). For an odd
+// height's last row pass the same row (and Y row) twice.
+void rgba_to_yuv_rows(const uint8_t* rgba0, const uint8_t* rgba1, uint8_t* y0, uint8_t* y1, uint8_t* u, uint8_t* v,
+                      int uv_step, int width);
+
+extern const Kernels kScalarKernels;
+#if MEIYAN_IMAGE_X86
+extern const Kernels kSse41Kernels;
+extern const Kernels kAvx2Kernels;
+#endif
+#if MEIYAN_IMAGE_NEON
+extern const Kernels kNeonKernels;
+#endif
+
+// The table for simd_active().
+const Kernels& active_kernels();
+
+}  // namespace image_detail
+}  // namespace meiyan

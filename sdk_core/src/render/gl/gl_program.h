@@ -1,0 +1,32 @@
+// A linked GLSL program built from files in shaders/, with the #version line for the dialect.
+#pragma once
+#include <string>
+
+#include "render/gl/egl_context.h"
+#include "render/gl/gl_api.h"
+
+namespace meiyan::gl {
+
+class Program {
+public:
+    Program() = default;
+    // Throws Error(GL) with the compiler's log; never leaves a half-built program behind.
+    Program(const Api& api, Dialect dialect, const char* vertex_path, const char* fragment_path);
+    ~Program();
+    Program(Program&& other) noexcept;
+    Program& operator=(Program&& other) noexcept;
+    Program(const Program&) = delete;
+    Program& operator=(const Program&) = delete;
+
+    GLuint id() const { return id_; }
+    GLint uniform(const char* name) const;
+
+private:
+    const Api* api_ = nullptr;
+    GLuint id_ = 0;
+};
+
+// The version header the renderer prepends to every shader file.
+const char* version_header(Dialect dialect);
+
+}  // namespace meiyan::gl

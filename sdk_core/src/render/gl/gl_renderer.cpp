@@ -1,0 +1,269 @@
+#include "render/gl/gl_renderer.h"
+
+#include <cstring>
+#include <optional>
+#include <vector>
+
+#include "core/error.h"
+#include "render/gl/egl_context.h"
+#include "render/gl/gl_api.h"
+#include "render/gl/gl_program.h"
+
+namespace meiyan {
+
+namespace {
+
+using gl::Api;
+using gl::Dialect;
+
+void check_gl(const Api& api, const char* what) {
+    const GLenum err = api.GetError();
+    if (err != GL_NO_ERROR) fail(MEIYAN_ERROR_GL, std::string(what) + " failed with GL error " + std::to_string(err));
+}
+
+// Restores the caller's GL state after drawing on its context.
+class StateGuard {
+public:
+    explicit StateGuard(const Api& api) : api_(api) {
+        api.GetIntegerv(GL_FRAMEBUFFER_BINDING, &framebuffer_);
+        api.GetIntegerv(GL_CURRENT_PROGRAM, &program_);
+        api.GetIntegerv(GL_VERTEX_ARRAY_BINDING, &vertex_array_);
+        api.GetIntegerv(GL_VIEWPORT, viewport_);
+        api.GetIntegerv(GL_ACTIVE_TEXTURE, &active_texture_);
+        for (int unit = 0; unit < 2; ++unit) {
+            api.ActiveTexture(static_cast<GLenum>(GL_TEXTURE0 + unit));
+            api.GetIntegerv(GL_TEXTURE_BINDING_2D, &texture_2d_[unit]);
+            api.GetIntegerv(GL_TEXTURE_BINDING_3D, &texture_3d_[unit]);
+        }
+        blend_ = api.IsEnabled(GL_BLEND);
+        depth_ = api.IsEnabled(GL_DEPTH_TEST);
+        scissor_ = api.IsEnabled(GL_SCISSOR_TEST);
+        cull_ = api.IsEnabled(GL_CULL_FACE);
+    }
+    ~StateGuard() {
+        for (int unit = 0; unit < 2; ++unit) {
+            api_.ActiveTexture(static_cast<GLenum>(GL_TEXTURE0 + unit));
+            api_.BindTexture(GL_TEXTURE_2D, static_cast<GLuint>(texture_2d_[unit]));
+            api_.BindTexture(GL_TEXTURE_3D, static_cast<GLuint>(texture_3d_[unit]));
+        }
+        api_.ActiveTexture(static_cast<GLenum>(active_texture_));
+        api_.BindFramebuffer(GL_FRAMEBUFFER, static_cast<GLuint>(framebuffer_));
+        api_.UseProgram(static_cast<GLuint>(program_));
+        api_.BindVertexArray(static_cast<GLuint>(vertex_array_));
+        api_.Viewport(viewport_[0], viewport_[1], viewport_[2], viewport_[3]);
+        if (blend_) api_.Enable(GL_BLEND);
+        if (depth_) api_.Enable(GL_DEPTH_TEST);
+        if (scissor_) api_.Enable(GL_SCISSOR_TEST);
+        if (cull_) api_.Enable(GL_CULL_FACE);
+    }
+    StateGuard(const StateGuard&) = delete;
+    StateGuard& operator=(const StateGuard&) = delete;
+
+private:
+    const Api& api_;
+    GLint framebuffer_ = 0, program_ = 0, vertex_array_ = 0, active_texture_ = GL_TEXTURE0;
+    GLint viewport_[4] = {0, 0, 0, 0};
+    GLint texture_2d_[2] = {0, 0}, texture_3d_[2] = {0, 0};
+    GLboolean blend_ = GL_FALSE, depth_ = GL_FALSE, scissor_ = GL_FALSE, cull_ = GL_FALSE;
+};
+
+class GlRenderer final : public GlTextureRenderer {
+public:
+    explicit GlRenderer(GlContextMode mode) {
+        if (mode == GlContextMode::Own) {
+            context_.emplace();
+            init_objects(context_->dialect());
+        }
+    }
+
+    ~GlRenderer() override {
+        if (!ready_) return;
+        // Our objects live in our context; in Current mode the caller's context must be current.
+        if (context_) context_->make_current();
+        GLuint textures[] = {frame_tex_, target_tex_, lut_tex_};
+        api_.DeleteTextures(3, textures);
+        api_.DeleteFramebuffers(1, &fbo_);
+        api_.DeleteVertexArrays(1, &vao_);
+        color_grade_ = gl::Program();
+    }
+
+    std::string name() const override { return name_.empty() ? "GL (not yet initialised)" : name_; }
+
+    void render(const EffectState& state, const ImageView& frame) override {
+        if (state.is_identity()) return;
+        if (context_) {
+            context_->make_current();
+        } else {
+            ensure_current_context_objects();
+        }
+        const int w = frame.width, h = frame.height;
+        if (w != frame_w_ || h != frame_h_) {
+            allocate_2d(frame_tex_, w, h);
+            allocate_2d(target_tex_, w, h);
+            frame_w_ = w;
+            frame_h_ = h;
+        }
+        std::optional<StateGuard> guard;
+        if (!context_) guard.emplace(api_);
+        upload(frame);
+        draw(state, frame_tex_, target_tex_, w, h);
+        download(frame);
+        check_gl(api_, "rendering a frame");
+    }
+
+    void render_texture(const EffectState& state, uint32_t in_texture, uint32_t out_texture, int width,
+                        int height) override {
+        if (context_) fail(MEIYAN_ERROR_INVALID_ARGUMENT, "process_texture needs an engine created with gl_context=current");
+        require(width > 0 && height > 0, "texture size must be positive");
+        require(in_texture != 0 && out_texture != 0 && in_texture != out_texture,
+                "input and output must be two distinct, non-zero texture names");
+        ensure_current_context_objects();
+        StateGuard guard(api_);
+        draw(state, in_texture, out_texture, width, height);
+        check_gl(api_, "rendering to the caller's texture");
+    }
+
+private:
+    void ensure_current_context_objects() {
+        if (ready_) return;
+        gl::load_api(api_);
+        const char* version = reinterpret_cast<const char*>(api_.GetString(GL_VERSION));
+        if (!version) fail(MEIYAN_ERROR_GL, "no OpenGL context is current on this thread");
+        const bool es = std::strncmp(version, "OpenGL ES", 9) == 0;
+        init_objects(es ? Dialect::Es30 : Dialect::Desktop33);
+    }
+
+    void init_objects(Dialect dialect) {
+        if (context_) gl::load_api(api_);
+        const char* renderer = reinterpret_cast<const char*>(api_.GetString(GL_RENDERER));
+        const char* version = reinterpret_cast<const char*>(api_.GetString(GL_VERSION));
+        name_ = std::string("GL: ") + (renderer ? renderer : "?") + " | " + (version ? version : "?");
+        color_grade_ = gl::Program(api_, dialect, "common/fullscreen.vert.glsl", "color/color_grade.frag.glsl");
+        GLuint textures[3];
+        api_.GenTextures(3, textures);
+        frame_tex_ = textures[0];
+        target_tex_ = textures[1];
+        lut_tex_ = textures[2];
+        api_.GenFramebuffers(1, &fbo_);
+        api_.GenVertexArrays(1, &vao_);
+        check_gl(api_, "creating GL objects");
+        ready_ = true;
+    }
+
+    void allocate_2d(GLuint tex, int w, int h) {
+        api_.BindTexture(GL_TEXTURE_2D, tex);
+        api_.TexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+        api_.TexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+        api_.TexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, w, h, 0, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
+        check_gl(api_, "allocating a texture");
+    }
+
+    // Packed rows go straight to GL through UNPACK_ROW_LENGTH; other strides through a staging copy.
+    bool direct_rows(const ImageView& frame) const {
+        return frame.stride[0] > 0 && frame.stride[0] % 4 == 0;
+    }
+
+    void upload(const ImageView& frame) {
+        api_.ActiveTexture(GL_TEXTURE0);
+        api_.BindTexture(GL_TEXTURE_2D, frame_tex_);
+        api_.PixelStorei(GL_UNPACK_ALIGNMENT, 1);
+        if (direct_rows(frame)) {
+            api_.PixelStorei(GL_UNPACK_ROW_LENGTH, static_cast<GLint>(frame.stride[0] / 4));
+            api_.TexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, frame.width, frame.height, GL_RGBA, GL_UNSIGNED_BYTE,
+                               frame.data[0]);
+            api_.PixelStorei(GL_UNPACK_ROW_LENGTH, 0);
+            return;
+        }
+        const std::size_t row = static_cast<std::size_t>(frame.width) * 4;
+        staging_.resize(row * static_cast<std::size_t>(frame.height));
+        for (int y = 0; y < frame.height; ++y) {
+            std::memcpy(staging_.data() + row * y, frame.data[0] + frame.stride[0] * y, row);
+        }
+        api_.TexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, frame.width, frame.height, GL_RGBA, GL_UNSIGNED_BYTE,
+                           staging_.data());
+    }
+
+    void download(const ImageView& frame) {
+        api_.PixelStorei(GL_PACK_ALIGNMENT, 1);
+        if (direct_rows(frame)) {
+            api_.PixelStorei(GL_PACK_ROW_LENGTH, static_cast<GLint>(frame.stride[0] / 4));
+            api_.ReadPixels(0, 0, frame.width, frame.height, GL_RGBA, GL_UNSIGNED_BYTE, frame.data[0]);
+            api_.PixelStorei(GL_PACK_ROW_LENGTH, 0);
+            return;
+        }
+        api_.ReadPixels(0, 0, frame.width, frame.height, GL_RGBA, GL_UNSIGNED_BYTE, staging_.data());
+        const std::size_t row = static_cast<std::size_t>(frame.width) * 4;
+        for (int y = 0; y < frame.height; ++y) {
+            std::memcpy(frame.data[0] + frame.stride[0] * y, staging_.data() + row * y, row);
+        }
+    }
+
+    void upload_lut(const std::shared_ptr<const Lut3D>& lut) {
+        if (lut == uploaded_lut_) return;
+        api_.ActiveTexture(GL_TEXTURE1);
+        api_.BindTexture(GL_TEXTURE_3D, lut_tex_);
+        api_.TexParameteri(GL_TEXTURE_3D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+        api_.TexParameteri(GL_TEXTURE_3D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+        const int n = lut->size();
+        const std::vector<float>& rgb = lut->data();
+        std::vector<float> rgba(static_cast<std::size_t>(n) * n * n * 4);
+        for (std::size_t i = 0, count = rgba.size() / 4; i < count; ++i) {
+            rgba[4 * i + 0] = rgb[3 * i + 0];
+            rgba[4 * i + 1] = rgb[3 * i + 1];
+            rgba[4 * i + 2] = rgb[3 * i + 2];
+            rgba[4 * i + 3] = 1.0f;
+        }
+        api_.PixelStorei(GL_UNPACK_ALIGNMENT, 4);
+        api_.TexImage3D(GL_TEXTURE_3D, 0, GL_RGBA32F, n, n, n, 0, GL_RGBA, GL_FLOAT, rgba.data());
+        check_gl(api_, "uploading a 3D LUT");
+        uploaded_lut_ = lut;
+    }
+
+    void draw(const EffectState& state, GLuint in_tex, GLuint out_tex, int w, int h) {
+        api_.BindFramebuffer(GL_FRAMEBUFFER, fbo_);
+        api_.FramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, out_tex, 0);
+        if (api_.CheckFramebufferStatus(GL_FRAMEBUFFER) != GL_FRAMEBUFFER_COMPLETE) {
+            fail(MEIYAN_ERROR_GL, "the output texture cannot be rendered to (it must be an RGBA8 GL_TEXTURE_2D)");
+        }
+        api_.Disable(GL_BLEND);
+        api_.Disable(GL_DEPTH_TEST);
+        api_.Disable(GL_SCISSOR_TEST);
+        api_.Disable(GL_CULL_FACE);
+        api_.Viewport(0, 0, w, h);
+        const gl::Program& p = color_grade_;
+        api_.UseProgram(p.id());
+        api_.ActiveTexture(GL_TEXTURE0);
+        api_.BindTexture(GL_TEXTURE_2D, in_tex);
+        api_.Uniform1i(p.uniform("u_image"), 0);
+        const ColorParams& c = state.color;
+        api_.Uniform1f(p.uniform("u_brightness"), c.brightness);
+        api_.Uniform1f(p.uniform("u_contrast"), c.contrast);
+        api_.Uniform1f(p.uniform("u_saturation"), c.saturation);
+        api_.Uniform1f(p.uniform("u_warmth"), c.warmth);
+        api_.Uniform1f(p.uniform("u_whitening"), c.whitening);
+        api_.Uniform1f(p.uniform("u_lut_intensity"), c.lut_intensity);
+        if (state.lut) upload_lut(state.lut);
+        api_.ActiveTexture(GL_TEXTURE1);
+        api_.BindTexture(GL_TEXTURE_3D, lut_tex_);
+        api_.Uniform1i(p.uniform("u_lut"), 1);
+        api_.Uniform1i(p.uniform("u_lut_size"), state.lut ? state.lut->size() : 0);
+        api_.BindVertexArray(vao_);
+        api_.DrawArrays(GL_TRIANGLES, 0, 3);
+    }
+
+    std::optional<gl::EglContext> context_;
+    Api api_;
+    bool ready_ = false;
+    std::string name_;
+    gl::Program color_grade_;
+    GLuint frame_tex_ = 0, target_tex_ = 0, lut_tex_ = 0, fbo_ = 0, vao_ = 0;
+    int frame_w_ = 0, frame_h_ = 0;
+    std::shared_ptr<const Lut3D> uploaded_lut_;  // kept alive so a new LUT never aliases its address
+    std::vector<uint8_t> staging_;
+};
+
+}  // namespace
+
+std::unique_ptr<GlTextureRenderer> make_gl_renderer(GlContextMode mode) { return std::make_unique<GlRenderer>(mode); }
+
+}  // namespace meiyan
