@@ -17,10 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import cv2
+import meiyan
 import numpy as np
 from tqdm import tqdm
-
-import meiyan
 
 
 def _median_ms(fn: Callable[[], object], repeats: int) -> float:
@@ -99,7 +98,8 @@ def run(width: int = 1280, height: int = 720, repeats: int = 30, progress: bool 
 
 
 def format_table(result: dict) -> str:
-    head = "| kernel | meiyan scalar ms | meiyan SIMD ms | OpenCV ms | meiyan MPix/s | meiyan/OpenCV time | SIMD speed-up |"
+    head = ("| kernel | meiyan scalar ms | meiyan SIMD ms | OpenCV ms | meiyan MPix/s | meiyan/OpenCV time "
+            "| SIMD speed-up |")
     lines = [head, "|" + "---|" * 7]
     for r in result["results"]:
         lines.append(f"| {r['name']} | {r['meiyan_scalar_ms']:.2f} | {r['meiyan_ms']:.2f} | {r['opencv_ms']:.2f} | "

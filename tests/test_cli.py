@@ -8,7 +8,6 @@ import sys
 import cv2
 import numpy as np
 import pytest
-
 from meiyan.cli import main
 
 
@@ -35,7 +34,7 @@ def test_apply_bundled_sample(tmp_path, sample_bgr):
 
 def test_apply_video_with_progress(tmp_path, sample_bgr):
     src, dst = tmp_path / "in.avi", tmp_path / "out.avi"
-    writer = cv2.VideoWriter(str(src), cv2.VideoWriter_fourcc(*"MJPG"), 10, (320, 212))
+    writer = cv2.VideoWriter(str(src), cv2.VideoWriter.fourcc(*"MJPG"), 10, (320, 212))
     for i in range(12):
         writer.write(np.roll(cv2.resize(sample_bgr, (320, 212)), 5 * i, axis=1))
     writer.release()

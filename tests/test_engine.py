@@ -1,9 +1,8 @@
 from __future__ import annotations
 
+import meiyan
 import numpy as np
 import pytest
-
-import meiyan
 from meiyan import ColorParams, Engine
 
 
@@ -23,8 +22,8 @@ def test_rgba_input_keeps_alpha(sample_bgr):
 
 def test_each_parameter_moves_the_image_the_right_way(sample_bgr):
     base = sample_bgr.astype(np.float64)
-    out = {k: Engine("cpu", **{k: v}).process(sample_bgr).astype(np.float64)
-           for k, v in [("brightness", 0.5), ("whitening", 0.6), ("warmth", 0.8), ("saturation", -1.0), ("contrast", 0.8)]}
+    changes = [("brightness", 0.5), ("whitening", 0.6), ("warmth", 0.8), ("saturation", -1.0), ("contrast", 0.8)]
+    out = {k: Engine("cpu", **{k: v}).process(sample_bgr).astype(np.float64) for k, v in changes}
     assert out["brightness"].mean() > base.mean() + 10
     assert out["whitening"].mean() > base.mean() + 10
     # warmth: red (channel 2 in BGR) up, blue (0) down

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import meiyan
 import numpy as np
 import pytest
-
-import meiyan
 from meiyan import Engine
 
 from .conftest import psnr

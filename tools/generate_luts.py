@@ -34,7 +34,10 @@ def s_curve(x: np.ndarray, strength: float) -> np.ndarray:
     return x + strength * (x * x * (3 - 2 * x) - x)
 
 
-def split_tone(rgb: np.ndarray, shadows: tuple[float, float, float], highlights: tuple[float, float, float]) -> np.ndarray:
+RGB = tuple[float, float, float]
+
+
+def split_tone(rgb: np.ndarray, shadows: RGB, highlights: RGB) -> np.ndarray:
     y = luma(rgb)
     return rgb + (1 - y) * np.array(shadows) + y * np.array(highlights)
 

@@ -76,7 +76,8 @@ def process_video(
                 out = fn(frame)
                 if writer is None:
                     dst.parent.mkdir(parents=True, exist_ok=True)
-                    fourcc = cv2.VideoWriter_fourcc(*("mp4v" if dst.suffix.lower() in {".mp4", ".m4v", ".mov"} else "MJPG"))
+                    codec = "mp4v" if dst.suffix.lower() in {".mp4", ".m4v", ".mov"} else "MJPG"
+                    fourcc = cv2.VideoWriter.fourcc(*codec)
                     writer = cv2.VideoWriter(str(dst), fourcc, fps, (out.shape[1], out.shape[0]))
                     if not writer.isOpened():
                         raise ValueError(f"cannot write video: {dst}")
