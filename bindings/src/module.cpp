@@ -288,9 +288,9 @@ PYBIND11_MODULE(_core, m) {
                 case MEIYAN_ERROR_CORRUPT_DATA: PyErr_SetString(PyExc_ValueError, e.what()); return;
                 case MEIYAN_ERROR_IO: PyErr_SetString(PyExc_FileNotFoundError, e.what()); return;
                 case MEIYAN_ERROR_OUT_OF_MEMORY: PyErr_SetString(PyExc_MemoryError, e.what()); return;
-                case MEIYAN_ERROR_GL: gl_error(e.what()); return;
-                case MEIYAN_ERROR_UNSUPPORTED: unsupported_error(e.what()); return;
-                default: base_error(e.what()); return;
+                case MEIYAN_ERROR_GL: py::set_error(gl_error, e.what()); return;
+                case MEIYAN_ERROR_UNSUPPORTED: py::set_error(unsupported_error, e.what()); return;
+                default: py::set_error(base_error, e.what()); return;
             }
         }
     });

@@ -101,7 +101,7 @@ void packed_to_yuv(const Kernels& k, const ImageView& src, const ImageView& dst)
         const uint8_t* r0 = rgba_row(y0, 0);
         const uint8_t* r1 = y1 == y0 ? r0 : rgba_row(y1, 1);
         const ChromaRow c = chroma_row(dst, cy);
-        image_detail::rgba_to_yuv_rows(r0, r1, row(dst, 0, y0), row(dst, 0, y1), c.u, c.v, c.step, src.width);
+        k.rgba_to_yuv(r0, r1, row(dst, 0, y0), row(dst, 0, y1), c.u, c.v, c.step, src.width);
     }
 }
 

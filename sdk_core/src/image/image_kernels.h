@@ -32,6 +32,18 @@ constexpr int kUToG = 25;
 constexpr int kVToG = 52;
 constexpr int kUToB = 129;
 
+// BT.601 limited range RGB -> YUV, 15 fractional bits:
+//   Y = (kRToY * R + kGToY * G + kBToY * B + (16 << 15) + (1 << 14)) >> 15
+//   U = (kRToU * S_R + kGToU * S_G + kBToU * S_B + (128 << 17) + (1 << 16)) >> 17, V likewise,
+// where S_c is the sum of channel c over the 2x2 block (four times the mean, hence 17 bits). The
+// chroma rows sum to zero so grey maps to exactly 128; the luma row sums to 219/255 (white -> 235).
+// Every sum is non-negative and below 2^31.
+constexpr int kRToY = 8414, kGToY = 16519, kBToY = 3208;     // 0.256788 0.504129 0.097906
+constexpr int kRToU = -4857, kGToU = -9535, kBToU = 14392;   // -0.148223 -0.290993 0.439216
+constexpr int kRToV = 14392, kGToV = -12052, kBToV = -2340;  // 0.439216 -0.367788 -0.071427
+constexpr int kYRound = (16 << 15) + (1 << 14);
+constexpr int kUVRound = (128 << 17) + (1 << 16);
+
 // Bilinear weights are 11-bit fixed point (w0 + w1 == kResizeOne), as cv2's INTER_LINEAR uses.
 constexpr int kResizeBits = 11;
 constexpr int kResizeOne = 1 << kResizeBits;
@@ -50,6 +62,11 @@ using RgbaToRgb3Row = void (*)(const uint8_t* src, uint8_t* dst, int width, bool
 //   dst[4i+c] = src[xofs[i]+c] * w0 + src[xofs[i]+4+c] * w1,
 // where xweights[i] packs w0 (low 16 bits) and w1 (high 16 bits). For src_width >= 2 the plan keeps
 // xofs[i] + 8 <= 4 * src_width; for src_width == 1 the second tap is never read.
+// Two RGBA rows to two Y rows and one chroma row (chroma sample i at u[i * uv_step], v[i * uv_step]),
+// chroma from each 2x2 block, the last column repeated at odd widths. For an odd height's last row
+// pass the same row (and Y row) twice.
+using RgbaToYuvRows = void (*)(const uint8_t* rgba0, const uint8_t* rgba1, uint8_t* y0, uint8_t* y1, uint8_t* u,
+                               uint8_t* v, int uv_step, int width);
 using ResizeHRow = void (*)(const uint8_t* src, int src_width, const int32_t* xofs, const int32_t* xweights,
                             int32_t* dst, int dst_width);
 // Vertical pass over n 32-bit sums:
@@ -62,6 +79,7 @@ struct Kernels {
     SwapRb4Row swap_rb4;
     Rgb3ToRgbaRow rgb3_to_rgba;
     RgbaToRgb3Row rgba_to_rgb3;
+    RgbaToYuvRows rgba_to_yuv;
     ResizeHRow resize_h;
     ResizeVRow resize_v;
 };
@@ -72,18 +90,14 @@ void yuv_to_rgba_row(const uint8_t* y, const uint8_t* u, const uint8_t* v, int u
 void swap_rb4_row(const uint8_t* src, uint8_t* dst, int width);
 void rgb3_to_rgba_row(const uint8_t* src, uint8_t* dst, int width, bool swap_rb);
 void rgba_to_rgb3_row(const uint8_t* src, uint8_t* dst, int width, bool swap_rb);
+void rgba_to_yuv_rows(const uint8_t* rgba0, const uint8_t* rgba1, uint8_t* y0, uint8_t* y1, uint8_t* u, uint8_t* v,
+                      int uv_step, int width);
 void resize_h_row(const uint8_t* src, int src_width, const int32_t* xofs, const int32_t* xweights, int32_t* dst,
                   int dst_width);
 void resize_v_row(const int32_t* r0, const int32_t* r1, int b0, int b1, uint8_t* dst, int n);
 
-// Scalar only (no SIMD version yet).
-// RGB <-> BGR; src may equal dst.
+// RGB <-> BGR, scalar only (a rare pair); src may equal dst.
 void swap_rb3_row(const uint8_t* src, uint8_t* dst, int width);
-// Two RGBA rows to two Y rows and one chroma row: BT.601 limited range, 15-bit coefficients, chroma
-// from the mean of each 2x2 block (the last column/row repeats at odd sizes). For an odd
-// height's last row pass the same row (and Y row) twice.
-void rgba_to_yuv_rows(const uint8_t* rgba0, const uint8_t* rgba1, uint8_t* y0, uint8_t* y1, uint8_t* u, uint8_t* v,
-                      int uv_step, int width);
 
 extern const Kernels kScalarKernels;
 #if MEIYAN_IMAGE_X86

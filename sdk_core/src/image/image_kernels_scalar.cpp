@@ -8,14 +8,8 @@ namespace {
 
 uint8_t clamp_u8(int v) { return static_cast<uint8_t>(v < 0 ? 0 : (v > 255 ? 255 : v)); }
 
-// BT.601 limited range RGB -> YUV in 15-bit fixed point. Each chroma row sums to zero so that grey
-// maps to exactly 128; the luma row sums to 219/255 (white -> 235).
-constexpr int kRToY = 8414, kGToY = 16519, kBToY = 3208;      // 0.256788 0.504129 0.097906
-constexpr int kRToU = -4857, kGToU = -9535, kBToU = 14392;    // -0.148223 -0.290993 0.439216
-constexpr int kRToV = 14392, kGToV = -12052, kBToV = -2340;   // 0.439216 -0.367788 -0.071427
-
 uint8_t rgb_to_y(const uint8_t* p) {
-    return static_cast<uint8_t>((kRToY * p[0] + kGToY * p[1] + kBToY * p[2] + (16 << 15) + (1 << 14)) >> 15);
+    return static_cast<uint8_t>((kRToY * p[0] + kGToY * p[1] + kBToY * p[2] + kYRound) >> 15);
 }
 
 }  // namespace
@@ -87,10 +81,8 @@ void rgba_to_yuv_rows(const uint8_t* rgba0, const uint8_t* rgba1, uint8_t* y0, u
         const int x0 = 8 * cx, x1 = 2 * cx + 1 < width ? x0 + 4 : x0;
         int s[3];
         for (int c = 0; c < 3; ++c) s[c] = rgba0[x0 + c] + rgba0[x1 + c] + rgba1[x0 + c] + rgba1[x1 + c];
-        // s holds four times the block mean: two more fractional bits, hence >> 17. Both sums stay
-        // positive (|coefficients| * 1020 < 128 << 17).
-        u[cx * uv_step] = static_cast<uint8_t>((kRToU * s[0] + kGToU * s[1] + kBToU * s[2] + (128 << 17) + (1 << 16)) >> 17);
-        v[cx * uv_step] = static_cast<uint8_t>((kRToV * s[0] + kGToV * s[1] + kBToV * s[2] + (128 << 17) + (1 << 16)) >> 17);
+        u[cx * uv_step] = static_cast<uint8_t>((kRToU * s[0] + kGToU * s[1] + kBToU * s[2] + kUVRound) >> 17);
+        v[cx * uv_step] = static_cast<uint8_t>((kRToV * s[0] + kGToV * s[1] + kBToV * s[2] + kUVRound) >> 17);
     }
 }
 
@@ -111,8 +103,8 @@ void resize_v_row(const int32_t* r0, const int32_t* r1, int b0, int b1, uint8_t*
     }
 }
 
-const Kernels kScalarKernels = {yuv_to_rgba_row, swap_rb4_row, rgb3_to_rgba_row,
-                                rgba_to_rgb3_row, resize_h_row, resize_v_row};
+const Kernels kScalarKernels = {yuv_to_rgba_row,  swap_rb4_row, rgb3_to_rgba_row, rgba_to_rgb3_row,
+                                rgba_to_yuv_rows, resize_h_row, resize_v_row};
 
 }  // namespace image_detail
 }  // namespace meiyan

@@ -114,6 +114,72 @@ void rgba_to_rgb3_sse41(const uint8_t* src, uint8_t* dst, int width, bool swap_r
     rgba_to_rgb3_row(src + 4 * x, dst + 3 * x, width - x, swap_rb);
 }
 
+// RGBA -> YUV, 16 pixels of two rows per step. Multiply-adds of (R, G) and (B, A) pairs followed by
+// a horizontal add give exact 32-bit sums per pixel (and, added again, per 2x2 block).
+__m128i coefficients(int r, int g, int b) {
+    return _mm_setr_epi16(static_cast<short>(r), static_cast<short>(g), static_cast<short>(b), 0,
+                          static_cast<short>(r), static_cast<short>(g), static_cast<short>(b), 0);
+}
+
+// Weighted sums of 4 pixels, given as two registers of two pixels in 16-bit lanes.
+__m128i weighted4(__m128i px01, __m128i px23, __m128i coef) {
+    return _mm_hadd_epi32(_mm_madd_epi16(px01, coef), _mm_madd_epi16(px23, coef));
+}
+
+__m128i luma16(const uint8_t* rgba) {
+    const __m128i coef = coefficients(kRToY, kGToY, kBToY), round = _mm_set1_epi32(kYRound);
+    const __m128i zero = _mm_setzero_si128();
+    __m128i y[4];
+    for (int k = 0; k < 4; ++k) {
+        const __m128i p = load(rgba + 16 * k);
+        y[k] = _mm_srli_epi32(
+            _mm_add_epi32(weighted4(_mm_unpacklo_epi8(p, zero), _mm_unpackhi_epi8(p, zero), coef), round), 15);
+    }
+    return _mm_packus_epi16(_mm_packs_epi32(y[0], y[1]), _mm_packs_epi32(y[2], y[3]));
+}
+
+// 8 chroma samples (16-bit) from the two-row sums of 16 pixels, two pixels per register.
+__m128i chroma8(const __m128i* sums, __m128i coef) {
+    const __m128i round = _mm_set1_epi32(kUVRound);
+    __m128i block[2];
+    for (int h = 0; h < 2; ++h) {
+        const __m128i* s = sums + 4 * h;
+        const __m128i px = _mm_hadd_epi32(weighted4(s[0], s[1], coef), weighted4(s[2], s[3], coef));
+        block[h] = _mm_srli_epi32(_mm_add_epi32(px, round), 17);
+    }
+    return _mm_packs_epi32(block[0], block[1]);
+}
+
+void rgba_to_yuv_sse41(const uint8_t* rgba0, const uint8_t* rgba1, uint8_t* y0, uint8_t* y1, uint8_t* u, uint8_t* v,
+                       int uv_step, int width) {
+    const __m128i cu = coefficients(kRToU, kGToU, kBToU), cv = coefficients(kRToV, kGToV, kBToV);
+    const __m128i zero = _mm_setzero_si128();
+    int x = 0;
+    for (; x + 16 <= width; x += 16) {
+        const uint8_t* a = rgba0 + 4 * x;
+        const uint8_t* b = rgba1 + 4 * x;
+        store(y0 + x, luma16(a));
+        store(y1 + x, luma16(b));
+        __m128i sums[8];
+        for (int k = 0; k < 4; ++k) {
+            const __m128i pa = load(a + 16 * k), pb = load(b + 16 * k);
+            sums[2 * k] = _mm_add_epi16(_mm_unpacklo_epi8(pa, zero), _mm_unpacklo_epi8(pb, zero));
+            sums[2 * k + 1] = _mm_add_epi16(_mm_unpackhi_epi8(pa, zero), _mm_unpackhi_epi8(pb, zero));
+        }
+        const __m128i u16 = chroma8(sums, cu), v16 = chroma8(sums, cv);
+        if (uv_step == 2) {
+            // Interleaved: the sample at the lower address goes to the low byte of each pair.
+            const __m128i first = u < v ? u16 : v16, second = u < v ? v16 : u16;
+            store((u < v ? u : v) + x, _mm_or_si128(first, _mm_slli_epi16(second, 8)));
+        } else {
+            _mm_storel_epi64(reinterpret_cast<__m128i*>(u + x / 2), _mm_packus_epi16(u16, u16));
+            _mm_storel_epi64(reinterpret_cast<__m128i*>(v + x / 2), _mm_packus_epi16(v16, v16));
+        }
+    }
+    rgba_to_yuv_rows(rgba0 + 4 * x, rgba1 + 4 * x, y0 + x, y1 + x, u + x / 2 * uv_step, v + x / 2 * uv_step, uv_step,
+                     width - x);
+}
+
 // 2 output pixels per step: each reads its 8-byte tap pair, the shuffle puts channel c of both
 // taps side by side, and one multiply-add per pixel applies (w0, w1).
 void resize_h_sse41(const uint8_t* src, int src_width, const int32_t* xofs, const int32_t* xweights, int32_t* dst,
@@ -150,8 +216,8 @@ void resize_v_sse41(const int32_t* r0, const int32_t* r1, int b0, int b1, uint8_
 
 }  // namespace
 
-const Kernels kSse41Kernels = {yuv_to_rgba_sse41, swap_rb4_sse41, rgb3_to_rgba_sse41,
-                               rgba_to_rgb3_sse41, resize_h_sse41, resize_v_sse41};
+const Kernels kSse41Kernels = {yuv_to_rgba_sse41, swap_rb4_sse41,  rgb3_to_rgba_sse41, rgba_to_rgb3_sse41,
+                               rgba_to_yuv_sse41, resize_h_sse41, resize_v_sse41};
 
 }  // namespace image_detail
 }  // namespace meiyan
