@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 from meiyan.cli import main
 
+from .conftest import ROOT
+
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "meiyan", *args], capture_output=True, text=True)
@@ -74,7 +76,8 @@ def test_apply_corrupt_image(tmp_path, capsys):
     assert "cannot decode" in capsys.readouterr().err
 
 
-def test_bench_image_writes_json_and_plot(tmp_path):
+def test_bench_image_writes_json_and_plot(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)  # benchmarks/ is found in the source checkout
     js, png = tmp_path / "bench.json", tmp_path / "bench.png"
     assert main(["bench", "image", "--json", str(js), "--plot", str(png), "--width", "320", "--height", "180",
                  "--repeats", "3"]) == 0

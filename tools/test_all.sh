@@ -11,7 +11,8 @@ step() { printf '\n=== %s (%ss)\n' "$1" "$SECONDS"; }
 step "system packages"
 if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
   need=()
-  for p in g++ cmake ninja-build python3-venv libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 libegl-dev libgles-dev glslang-tools; do
+  for p in g++ cmake ninja-build python3-venv libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 libegl-dev libgles-dev glslang-tools \
+           g++-aarch64-linux-gnu qemu-user; do
     dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
   done
   if [ ${#need[@]} -gt 0 ]; then
@@ -32,6 +33,17 @@ cmake --build build/ci-release -j "$JOBS"
 cc -std=c99 -Wall -Wextra -pedantic -Werror sdk_core/examples/process_frame.c -Isdk_core/include \
   build/ci-release/libmeiyan.a -lstdc++ -ldl -lm -o build/ci-release/process_frame_c99
 build/ci-release/process_frame_c99
+
+step "C++ core: aarch64 cross build (NEON kernels), tests under qemu-aarch64"
+if command -v aarch64-linux-gnu-g++ >/dev/null && command -v qemu-aarch64 >/dev/null; then
+  # The host's EGL/GLES headers serve (they are architecture-independent); GL is not loaded under qemu.
+  cmake -S sdk_core -B build/ci-aarch64 -G Ninja -DCMAKE_BUILD_TYPE=Release -DMEIYAN_WERROR=ON \
+    -DCMAKE_TOOLCHAIN_FILE="$ROOT/sdk_core/cmake/toolchains/aarch64-linux-gnu.cmake" >/dev/null
+  cmake --build build/ci-aarch64 -j "$JOBS"
+  ctest --test-dir build/ci-aarch64 --output-on-failure
+else
+  echo "skipped: g++-aarch64-linux-gnu or qemu-user not installed"
+fi
 
 step "Python: fresh virtual environment, pip install .[test,export]"
 python3 -m venv build/ci-venv

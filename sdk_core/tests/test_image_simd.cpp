@@ -142,12 +142,13 @@ TEST_CASE("simd convert matches scalar for every format pair, size and layout") 
                 for (int w : kWidths) {
                     for (int h : kHeights) {
                         for (Layout layout : kLayouts) {
-                            const int d = convert_vs_scalar(level, static_cast<PixelFormat>(sf), static_cast<PixelFormat>(df), w,
-                                                            h, layout, seed++);
+                            const int d = convert_vs_scalar(level, static_cast<PixelFormat>(sf),
+                                                            static_cast<PixelFormat>(df), w, h, layout, seed++);
                             if (d != 0 && worst == 0) {
                                 std::printf("  %s: %s -> %s %dx%d layout %d differs by %d\n", simd_level_name(level),
                                             pixel_format_name(static_cast<PixelFormat>(sf)),
-                                            pixel_format_name(static_cast<PixelFormat>(df)), w, h, static_cast<int>(layout), d);
+                                            pixel_format_name(static_cast<PixelFormat>(df)), w, h,
+                                            static_cast<int>(layout), d);
                             }
                             worst = d > worst ? d : worst;
                         }
@@ -172,8 +173,8 @@ TEST_CASE("simd resize matches scalar") {
                         const Layout layout = kLayouts[seed % 3];
                         const int d = resize_vs_scalar(level, sw, sh, dw, dh, layout, seed++);
                         if (d != 0 && worst == 0) {
-                            std::printf("  %s: %dx%d -> %dx%d layout %d differs by %d\n", simd_level_name(level), sw, sh, dw,
-                                        dh, static_cast<int>(layout), d);
+                            std::printf("  %s: %dx%d -> %dx%d layout %d differs by %d\n", simd_level_name(level), sw,
+                                        sh, dw, dh, static_cast<int>(layout), d);
                         }
                         worst = d > worst ? d : worst;
                     }
@@ -186,12 +187,11 @@ TEST_CASE("simd resize matches scalar") {
 }
 
 TEST_CASE("simd matches scalar on 1x1 and 1920x1080 frames") {
-    const PixelFormat kPairs[][2] = {
-        {PixelFormat::NV21, PixelFormat::RGBA8}, {PixelFormat::NV12, PixelFormat::BGRA8},
-        {PixelFormat::I420, PixelFormat::RGBA8}, {PixelFormat::NV21, PixelFormat::RGB8},
-        {PixelFormat::RGBA8, PixelFormat::BGRA8}, {PixelFormat::BGR8, PixelFormat::RGBA8},
-        {PixelFormat::RGB8, PixelFormat::RGBA8}, {PixelFormat::RGBA8, PixelFormat::BGR8},
-        {PixelFormat::RGBA8, PixelFormat::NV21}};
+    const PixelFormat kPairs[][2] = {{PixelFormat::NV21, PixelFormat::RGBA8},  {PixelFormat::NV12, PixelFormat::BGRA8},
+                                     {PixelFormat::I420, PixelFormat::RGBA8},  {PixelFormat::NV21, PixelFormat::RGB8},
+                                     {PixelFormat::RGBA8, PixelFormat::BGRA8}, {PixelFormat::BGR8, PixelFormat::RGBA8},
+                                     {PixelFormat::RGB8, PixelFormat::RGBA8},  {PixelFormat::RGBA8, PixelFormat::BGR8},
+                                     {PixelFormat::RGBA8, PixelFormat::NV21},  {PixelFormat::BGRA8, PixelFormat::I420}};
     for (SimdLevel level : simd_levels()) {
         uint32_t seed = 100;
         for (const auto& pair : kPairs) {

@@ -49,8 +49,8 @@ int plane_height(PixelFormat f, int plane, int height);
 // Every pair of formats converts. YUV -> packed uses 6-bit fixed point, packed -> YUV 15-bit fixed
 // point with chroma from the mean of each 2x2 block; YUV <-> YUV only moves chroma (lossless).
 // Missing alpha becomes 255; alpha is dropped when the target has none.
-// src and dst must not overlap, except that a view may be converted onto itself when both formats
-// have the same bytes per pixel (e.g. RGBA8 -> BGRA8 in place).
+// src and dst must not overlap, except that a packed view may be converted onto itself when both
+// formats have the same bytes per pixel (e.g. RGBA8 -> BGRA8 in place).
 bool convert(const ImageView& src, const ImageView& dst);
 
 // Rotation (clockwise degrees: 0, 90, 180, 270) then optional horizontal mirror, on 4-byte pixels

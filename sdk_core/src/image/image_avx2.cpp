@@ -83,8 +83,8 @@ void yuv_to_rgba_avx2(const uint8_t* y, const uint8_t* u, const uint8_t* v, int 
         }
     } else {
         for (; x + 32 <= width; x += 32) {
-            yuv32_to_rgba(load(y + x), _mm256_cvtepu8_epi16(load128(u + x / 2)), _mm256_cvtepu8_epi16(load128(v + x / 2)),
-                          dst + 4 * x, bgra);
+            yuv32_to_rgba(load(y + x), _mm256_cvtepu8_epi16(load128(u + x / 2)),
+                          _mm256_cvtepu8_epi16(load128(v + x / 2)), dst + 4 * x, bgra);
         }
     }
     yuv_to_rgba_row(y + x, u + x / 2 * uv_step, v + x / 2 * uv_step, uv_step, dst + 4 * x, width - x, bgra);
@@ -98,8 +98,8 @@ void swap_rb4_avx2(const uint8_t* src, uint8_t* dst, int width) {
     swap_rb4_row(src + 4 * x, dst + 4 * x, width - x);
 }
 
-// 8 pixels per step: each lane takes 4 pixels from a 16-byte load of which 12 bytes are used, so the
-// loop stops while 4 more bytes of the row are left to read.
+// 8 pixels per step: each lane takes 4 pixels from a 16-byte load of which 12 bytes are used; the
+// loop bound keeps the other 4 inside the row.
 void rgb3_to_rgba_avx2(const uint8_t* src, uint8_t* dst, int width, bool swap_rb) {
     const __m256i mask = swap_rb ? _mm256_setr_epi8(2, 1, 0, -1, 5, 4, 3, -1, 8, 7, 6, -1, 11, 10, 9, -1,  //
                                                     2, 1, 0, -1, 5, 4, 3, -1, 8, 7, 6, -1, 11, 10, 9, -1)
@@ -130,6 +130,74 @@ void rgba_to_rgb3_avx2(const uint8_t* src, uint8_t* dst, int width, bool swap_rb
     rgba_to_rgb3_row(src + 4 * x, dst + 3 * x, width - x, swap_rb);
 }
 
+// RGBA -> YUV, 16 pixels of two rows per step. Multiply-adds of (R, G) and (B, A) pairs followed by
+// a horizontal add give exact 32-bit sums per pixel (and, added again, per 2x2 block).
+__m256i coefficients(int r, int g, int b) {
+    const short rs = static_cast<short>(r), gs = static_cast<short>(g), bs = static_cast<short>(b);
+    return _mm256_setr_epi16(rs, gs, bs, 0, rs, gs, bs, 0, rs, gs, bs, 0, rs, gs, bs, 0);
+}
+
+// Weighted sums of 8 pixels given in 16-bit lanes as pixels 0,1 | 4,5 and 2,3 | 6,7: the in-lane
+// horizontal add returns them in order.
+__m256i weighted8(__m256i px_lo, __m256i px_hi, __m256i coef) {
+    return _mm256_hadd_epi32(_mm256_madd_epi16(px_lo, coef), _mm256_madd_epi16(px_hi, coef));
+}
+
+// 16 int32 in two registers -> 16 lanes of int16 in order (the lane-wise pack interleaves 4-groups).
+__m256i pack_16_in_order(__m256i a, __m256i b) { return _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0xd8); }
+
+__m128i luma16(const uint8_t* rgba) {
+    const __m256i coef = coefficients(kRToY, kGToY, kBToY), round = _mm256_set1_epi32(kYRound);
+    const __m256i zero = _mm256_setzero_si256();
+    __m256i y[2];
+    for (int k = 0; k < 2; ++k) {
+        const __m256i p = load(rgba + 32 * k);
+        y[k] = _mm256_srli_epi32(
+            _mm256_add_epi32(weighted8(_mm256_unpacklo_epi8(p, zero), _mm256_unpackhi_epi8(p, zero), coef), round), 15);
+    }
+    const __m256i y16 = pack_16_in_order(y[0], y[1]);
+    return _mm_packus_epi16(_mm256_castsi256_si128(y16), _mm256_extracti128_si256(y16, 1));
+}
+
+// 8 chroma samples (32-bit) from the two-row sums of 16 pixels (as weighted8 takes them). The
+// block sums come out as samples 0,1,4,5 | 2,3,6,7; the permute puts them in order.
+__m256i chroma8(const __m256i* sums, __m256i coef) {
+    const __m256i blocks = _mm256_hadd_epi32(weighted8(sums[0], sums[1], coef), weighted8(sums[2], sums[3], coef));
+    const __m256i ordered = _mm256_permutevar8x32_epi32(blocks, _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7));
+    return _mm256_srli_epi32(_mm256_add_epi32(ordered, _mm256_set1_epi32(kUVRound)), 17);
+}
+
+void rgba_to_yuv_avx2(const uint8_t* rgba0, const uint8_t* rgba1, uint8_t* y0, uint8_t* y1, uint8_t* u, uint8_t* v,
+                      int uv_step, int width) {
+    const __m256i cu = coefficients(kRToU, kGToU, kBToU), cv = coefficients(kRToV, kGToV, kBToV);
+    const __m256i zero = _mm256_setzero_si256();
+    int x = 0;
+    for (; x + 16 <= width; x += 16) {
+        const uint8_t* a = rgba0 + 4 * x;
+        const uint8_t* b = rgba1 + 4 * x;
+        store128(y0 + x, luma16(a));
+        store128(y1 + x, luma16(b));
+        __m256i sums[4];
+        for (int k = 0; k < 2; ++k) {
+            const __m256i pa = load(a + 32 * k), pb = load(b + 32 * k);
+            sums[2 * k] = _mm256_add_epi16(_mm256_unpacklo_epi8(pa, zero), _mm256_unpacklo_epi8(pb, zero));
+            sums[2 * k + 1] = _mm256_add_epi16(_mm256_unpackhi_epi8(pa, zero), _mm256_unpackhi_epi8(pb, zero));
+        }
+        const __m256i uv16 = pack_16_in_order(chroma8(sums, cu), chroma8(sums, cv));
+        const __m128i u16 = _mm256_castsi256_si128(uv16), v16 = _mm256_extracti128_si256(uv16, 1);
+        if (uv_step == 2) {
+            // Interleaved: the sample at the lower address goes to the low byte of each pair.
+            const __m128i first = u < v ? u16 : v16, second = u < v ? v16 : u16;
+            store128((u < v ? u : v) + x, _mm_or_si128(first, _mm_slli_epi16(second, 8)));
+        } else {
+            _mm_storel_epi64(reinterpret_cast<__m128i*>(u + x / 2), _mm_packus_epi16(u16, u16));
+            _mm_storel_epi64(reinterpret_cast<__m128i*>(v + x / 2), _mm_packus_epi16(v16, v16));
+        }
+    }
+    rgba_to_yuv_rows(rgba0 + 4 * x, rgba1 + 4 * x, y0 + x, y1 + x, u + x / 2 * uv_step, v + x / 2 * uv_step, uv_step,
+                     width - x);
+}
+
 // 4 output pixels per step, tap pairs a, b | c, d in the two lanes. After the channel shuffle,
 // unpacking "lo" widens a | c and "hi" b | d; the permutes restore a, b, c, d.
 void resize_h_avx2(const uint8_t* src, int src_width, const int32_t* xofs, const int32_t* xweights, int32_t* dst,
@@ -142,13 +210,14 @@ void resize_h_avx2(const uint8_t* src, int src_width, const int32_t* xofs, const
         const __m256i pick_bd = _mm256_setr_epi32(1, 1, 1, 1, 3, 3, 3, 3);
         const __m256i zero = _mm256_setzero_si256();
         for (; i + 4 <= dst_width; i += 4) {
-            const __m256i p = _mm256_shuffle_epi8(
-                _mm256_set_epi64x(load8(src + xofs[i + 3]), load8(src + xofs[i + 2]), load8(src + xofs[i + 1]),
-                                  load8(src + xofs[i])),
-                pairs);
+            const __m256i p = _mm256_shuffle_epi8(_mm256_set_epi64x(load8(src + xofs[i + 3]), load8(src + xofs[i + 2]),
+                                                                    load8(src + xofs[i + 1]), load8(src + xofs[i])),
+                                                  pairs);
             const __m256i w = _mm256_castsi128_si256(load128(xweights + i));
-            const __m256i ac = _mm256_madd_epi16(_mm256_unpacklo_epi8(p, zero), _mm256_permutevar8x32_epi32(w, pick_ac));
-            const __m256i bd = _mm256_madd_epi16(_mm256_unpackhi_epi8(p, zero), _mm256_permutevar8x32_epi32(w, pick_bd));
+            const __m256i ac =
+                _mm256_madd_epi16(_mm256_unpacklo_epi8(p, zero), _mm256_permutevar8x32_epi32(w, pick_ac));
+            const __m256i bd =
+                _mm256_madd_epi16(_mm256_unpackhi_epi8(p, zero), _mm256_permutevar8x32_epi32(w, pick_bd));
             store(dst + 4 * i, _mm256_permute2x128_si256(ac, bd, 0x20));
             store(dst + 4 * i + 8, _mm256_permute2x128_si256(ac, bd, 0x31));
         }
@@ -180,8 +249,8 @@ void resize_v_avx2(const int32_t* r0, const int32_t* r1, int b0, int b1, uint8_t
 
 }  // namespace
 
-const Kernels kAvx2Kernels = {yuv_to_rgba_avx2, swap_rb4_avx2, rgb3_to_rgba_avx2,
-                              rgba_to_rgb3_avx2, resize_h_avx2, resize_v_avx2};
+const Kernels kAvx2Kernels = {yuv_to_rgba_avx2, swap_rb4_avx2, rgb3_to_rgba_avx2, rgba_to_rgb3_avx2,
+                              rgba_to_yuv_avx2, resize_h_avx2, resize_v_avx2};
 
 }  // namespace image_detail
 }  // namespace meiyan

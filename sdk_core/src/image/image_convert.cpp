@@ -120,7 +120,8 @@ bool convert(const ImageView& src, const ImageView& dst) {
     } else if (yuv_out) {
         packed_to_yuv(k, src, dst);
     } else {
-        for (int y = 0; y < src.height; ++y) packed_row(k, src.format, row(src, 0, y), dst.format, row(dst, 0, y), src.width);
+        for (int y = 0; y < src.height; ++y)
+            packed_row(k, src.format, row(src, 0, y), dst.format, row(dst, 0, y), src.width);
     }
     return true;
 }

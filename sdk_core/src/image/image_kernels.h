@@ -58,15 +58,15 @@ using SwapRb4Row = void (*)(const uint8_t* src, uint8_t* dst, int width);
 // 3-byte to 4-byte pixels with alpha 255, and back; swap_rb exchanges bytes 0 and 2 on the way.
 using Rgb3ToRgbaRow = void (*)(const uint8_t* src, uint8_t* dst, int width, bool swap_rb);
 using RgbaToRgb3Row = void (*)(const uint8_t* src, uint8_t* dst, int width, bool swap_rb);
-// Horizontal resize pass of 4-byte pixels into 32-bit sums: for output pixel i and channel c,
-//   dst[4i+c] = src[xofs[i]+c] * w0 + src[xofs[i]+4+c] * w1,
-// where xweights[i] packs w0 (low 16 bits) and w1 (high 16 bits). For src_width >= 2 the plan keeps
-// xofs[i] + 8 <= 4 * src_width; for src_width == 1 the second tap is never read.
 // Two RGBA rows to two Y rows and one chroma row (chroma sample i at u[i * uv_step], v[i * uv_step]),
 // chroma from each 2x2 block, the last column repeated at odd widths. For an odd height's last row
 // pass the same row (and Y row) twice.
 using RgbaToYuvRows = void (*)(const uint8_t* rgba0, const uint8_t* rgba1, uint8_t* y0, uint8_t* y1, uint8_t* u,
                                uint8_t* v, int uv_step, int width);
+// Horizontal resize pass of 4-byte pixels into 32-bit sums: for output pixel i and channel c,
+//   dst[4i+c] = src[xofs[i]+c] * w0 + src[xofs[i]+4+c] * w1,
+// where xweights[i] packs w0 (low 16 bits) and w1 (high 16 bits). For src_width >= 2 the plan keeps
+// xofs[i] + 8 <= 4 * src_width; for src_width == 1 both taps read the one pixel.
 using ResizeHRow = void (*)(const uint8_t* src, int src_width, const int32_t* xofs, const int32_t* xweights,
                             int32_t* dst, int dst_width);
 // Vertical pass over n 32-bit sums:

@@ -1,5 +1,5 @@
 // NEON row kernels (AArch64 only). Each reproduces its scalar row in image_kernels_scalar.cpp
-// exactly and leaves the tail to it; the resize passes use the scalar rows.
+// exactly and leaves the tail to it; the resize passes use the scalar rows for now.
 #include <arm_neon.h>
 
 #include "image/image_kernels.h"
@@ -28,8 +28,10 @@ void yuv16_to_rgba(uint8x16_t yv, uint8x8_t u8, uint8x8_t v8, uint8_t* dst, bool
         yb[h] = vaddq_s16(vreinterpretq_s16_u16(vcombine_u16(lo, hi)), bias);
     }
     // Each chroma sample covers two pixels: zipping a term with itself doubles it up.
-    const uint8x16_t r = vcombine_u8(narrow_channel(yb[0], vzip1q_s16(r_c, r_c)), narrow_channel(yb[1], vzip2q_s16(r_c, r_c)));
-    const uint8x16_t g = vcombine_u8(narrow_channel(yb[0], vzip1q_s16(g_c, g_c)), narrow_channel(yb[1], vzip2q_s16(g_c, g_c)));
+    const uint8x16_t r =
+        vcombine_u8(narrow_channel(yb[0], vzip1q_s16(r_c, r_c)), narrow_channel(yb[1], vzip2q_s16(r_c, r_c)));
+    const uint8x16_t g =
+        vcombine_u8(narrow_channel(yb[0], vzip1q_s16(g_c, g_c)), narrow_channel(yb[1], vzip2q_s16(g_c, g_c)));
     // The B sum can pass 32767 where the result is 255 anyway: add with saturation.
     const uint8x16_t b = vcombine_u8(vqshrun_n_s16(vqaddq_s16(yb[0], vzip1q_s16(b_c, b_c)), 6),
                                      vqshrun_n_s16(vqaddq_s16(yb[1], vzip2q_s16(b_c, b_c)), 6));
@@ -51,7 +53,8 @@ void yuv_to_rgba_neon(const uint8_t* y, const uint8_t* u, const uint8_t* v, int 
             yuv16_to_rgba(vld1q_u8(y + x), u < v ? c.val[0] : c.val[1], u < v ? c.val[1] : c.val[0], dst + 4 * x, bgra);
         }
     } else {
-        for (; x + 16 <= width; x += 16) yuv16_to_rgba(vld1q_u8(y + x), vld1_u8(u + x / 2), vld1_u8(v + x / 2), dst + 4 * x, bgra);
+        for (; x + 16 <= width; x += 16)
+            yuv16_to_rgba(vld1q_u8(y + x), vld1_u8(u + x / 2), vld1_u8(v + x / 2), dst + 4 * x, bgra);
     }
     yuv_to_rgba_row(y + x, u + x / 2 * uv_step, v + x / 2 * uv_step, uv_step, dst + 4 * x, width - x, bgra);
 }
@@ -95,10 +98,64 @@ void rgba_to_rgb3_neon(const uint8_t* src, uint8_t* dst, int width, bool swap_rb
     rgba_to_rgb3_row(src + 4 * x, dst + 3 * x, width - x, swap_rb);
 }
 
+// Weighted sum of three 16-bit channels in 32-bit lanes (half = 0: lanes 0-3, 1: lanes 4-7).
+int32x4_t weighted(const int16x8_t* ch, int half, int r, int g, int b) {
+    const auto part = [half](int16x8_t v) { return half == 0 ? vget_low_s16(v) : vget_high_s16(v); };
+    return vmlal_n_s16(
+        vmlal_n_s16(vmull_n_s16(part(ch[0]), static_cast<int16_t>(r)), part(ch[1]), static_cast<int16_t>(g)),
+        part(ch[2]), static_cast<int16_t>(b));
+}
+
+uint8x16_t luma16(const uint8x16x4_t& p) {
+    uint16x8_t y[2];
+    for (int h = 0; h < 2; ++h) {
+        int16x8_t ch[3];
+        for (int c = 0; c < 3; ++c) {
+            ch[c] = vreinterpretq_s16_u16(vmovl_u8(h == 0 ? vget_low_u8(p.val[c]) : vget_high_u8(p.val[c])));
+        }
+        const int32x4_t round = vdupq_n_s32(kYRound);
+        y[h] = vcombine_u16(vqmovun_s32(vshrq_n_s32(vaddq_s32(weighted(ch, 0, kRToY, kGToY, kBToY), round), 15)),
+                            vqmovun_s32(vshrq_n_s32(vaddq_s32(weighted(ch, 1, kRToY, kGToY, kBToY), round), 15)));
+    }
+    return vcombine_u8(vmovn_u16(y[0]), vmovn_u16(y[1]));
+}
+
+uint8x8_t chroma8(const int16x8_t* sums, int r, int g, int b) {
+    const int32x4_t round = vdupq_n_s32(kUVRound);
+    const int32x4_t lo = vshrq_n_s32(vaddq_s32(weighted(sums, 0, r, g, b), round), 17);
+    const int32x4_t hi = vshrq_n_s32(vaddq_s32(weighted(sums, 1, r, g, b), round), 17);
+    return vmovn_u16(vcombine_u16(vqmovun_s32(lo), vqmovun_s32(hi)));
+}
+
+// 16 pixels of two rows per step; the pairwise widening adds build the 2x2 block sums.
+void rgba_to_yuv_neon(const uint8_t* rgba0, const uint8_t* rgba1, uint8_t* y0, uint8_t* y1, uint8_t* u, uint8_t* v,
+                      int uv_step, int width) {
+    int x = 0;
+    for (; x + 16 <= width; x += 16) {
+        const uint8x16x4_t a = vld4q_u8(rgba0 + 4 * x), b = vld4q_u8(rgba1 + 4 * x);
+        vst1q_u8(y0 + x, luma16(a));
+        vst1q_u8(y1 + x, luma16(b));
+        int16x8_t sums[3];
+        for (int c = 0; c < 3; ++c) sums[c] = vreinterpretq_s16_u16(vpadalq_u8(vpaddlq_u8(a.val[c]), b.val[c]));
+        const uint8x8_t u8 = chroma8(sums, kRToU, kGToU, kBToU), v8 = chroma8(sums, kRToV, kGToV, kBToV);
+        if (uv_step == 2) {
+            uint8x8x2_t pairs;
+            pairs.val[0] = u < v ? u8 : v8;  // the sample at the lower address first
+            pairs.val[1] = u < v ? v8 : u8;
+            vst2_u8((u < v ? u : v) + x, pairs);
+        } else {
+            vst1_u8(u + x / 2, u8);
+            vst1_u8(v + x / 2, v8);
+        }
+    }
+    rgba_to_yuv_rows(rgba0 + 4 * x, rgba1 + 4 * x, y0 + x, y1 + x, u + x / 2 * uv_step, v + x / 2 * uv_step, uv_step,
+                     width - x);
+}
+
 }  // namespace
 
-const Kernels kNeonKernels = {yuv_to_rgba_neon, swap_rb4_neon, rgb3_to_rgba_neon,
-                              rgba_to_rgb3_neon, resize_h_row, resize_v_row};
+const Kernels kNeonKernels = {yuv_to_rgba_neon, swap_rb4_neon, rgb3_to_rgba_neon, rgba_to_rgb3_neon,
+                              rgba_to_yuv_neon, resize_h_row,  resize_v_row};
 
 }  // namespace image_detail
 }  // namespace meiyan

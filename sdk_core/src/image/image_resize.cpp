@@ -53,7 +53,8 @@ bool resize_bilinear_rgba(const ImageView& src, const ImageView& dst) {
     }
     const int sw = src.width, dw = dst.width;
     if (sw == dw && src.height == dst.height) {  // the weights would be exactly 1 and 0
-        for (int y = 0; y < dst.height; ++y) std::memcpy(dst.data[0] + dst.stride[0] * y, row(src, y), 4 * static_cast<std::size_t>(dw));
+        for (int y = 0; y < dst.height; ++y)
+            std::memcpy(dst.data[0] + dst.stride[0] * y, row(src, y), 4 * static_cast<std::size_t>(dw));
         return true;
     }
 

@@ -37,7 +37,8 @@ void yuv16_to_rgba(__m128i yv, __m128i u16, __m128i v16, uint8_t* dst, bool bgra
     const __m128i k128 = _mm_set1_epi16(128);
     const __m128i du = _mm_sub_epi16(u16, k128), dv = _mm_sub_epi16(v16, k128);
     const __m128i r_c = _mm_mullo_epi16(dv, _mm_set1_epi16(kVToR));
-    const __m128i g_c = _mm_add_epi16(_mm_mullo_epi16(du, _mm_set1_epi16(kUToG)), _mm_mullo_epi16(dv, _mm_set1_epi16(kVToG)));
+    const __m128i g_c =
+        _mm_add_epi16(_mm_mullo_epi16(du, _mm_set1_epi16(kUToG)), _mm_mullo_epi16(dv, _mm_set1_epi16(kVToG)));
     const __m128i b_c = _mm_mullo_epi16(du, _mm_set1_epi16(kUToB));
     const __m128i zero = _mm_setzero_si128();
     // Each chroma sample covers two pixels: unpacking a term with itself doubles it up.
@@ -96,8 +97,8 @@ __m128i rgba_to_rgb3_mask(bool swap_rb) {
                    : _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
 }
 
-// 4 pixels per step from a 16-byte load, of which 12 bytes are used: the loop stops while 4 more
-// bytes of the row are left to read.
+// 4 pixels per step from a 16-byte load of which 12 bytes are used; the loop bound keeps the other 4
+// inside the row.
 void rgb3_to_rgba_sse41(const uint8_t* src, uint8_t* dst, int width, bool swap_rb) {
     const __m128i mask = rgb3_to_rgba_mask(swap_rb);
     const __m128i alpha = _mm_set1_epi32(static_cast<int>(0xff000000u));
@@ -117,8 +118,8 @@ void rgba_to_rgb3_sse41(const uint8_t* src, uint8_t* dst, int width, bool swap_r
 // RGBA -> YUV, 16 pixels of two rows per step. Multiply-adds of (R, G) and (B, A) pairs followed by
 // a horizontal add give exact 32-bit sums per pixel (and, added again, per 2x2 block).
 __m128i coefficients(int r, int g, int b) {
-    return _mm_setr_epi16(static_cast<short>(r), static_cast<short>(g), static_cast<short>(b), 0,
-                          static_cast<short>(r), static_cast<short>(g), static_cast<short>(b), 0);
+    return _mm_setr_epi16(static_cast<short>(r), static_cast<short>(g), static_cast<short>(b), 0, static_cast<short>(r),
+                          static_cast<short>(g), static_cast<short>(b), 0);
 }
 
 // Weighted sums of 4 pixels, given as two registers of two pixels in 16-bit lanes.
@@ -206,7 +207,8 @@ void resize_v_sse41(const int32_t* r0, const int32_t* r1, int b0, int b1, uint8_
     const __m128i w0 = _mm_set1_epi16(static_cast<short>(b0)), w1 = _mm_set1_epi16(static_cast<short>(b1));
     const __m128i two = _mm_set1_epi16(2);
     const auto blend8 = [&](int i) {
-        const __m128i t = _mm_add_epi16(_mm_mulhi_epi16(sums_to_16(r0 + i), w0), _mm_mulhi_epi16(sums_to_16(r1 + i), w1));
+        const __m128i t =
+            _mm_add_epi16(_mm_mulhi_epi16(sums_to_16(r0 + i), w0), _mm_mulhi_epi16(sums_to_16(r1 + i), w1));
         return _mm_srai_epi16(_mm_add_epi16(t, two), 2);
     };
     int i = 0;
@@ -216,7 +218,7 @@ void resize_v_sse41(const int32_t* r0, const int32_t* r1, int b0, int b1, uint8_
 
 }  // namespace
 
-const Kernels kSse41Kernels = {yuv_to_rgba_sse41, swap_rb4_sse41,  rgb3_to_rgba_sse41, rgba_to_rgb3_sse41,
+const Kernels kSse41Kernels = {yuv_to_rgba_sse41, swap_rb4_sse41, rgb3_to_rgba_sse41, rgba_to_rgb3_sse41,
                                rgba_to_yuv_sse41, resize_h_sse41, resize_v_sse41};
 
 }  // namespace image_detail
