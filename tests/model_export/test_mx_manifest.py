@@ -1,0 +1,74 @@
+"""models/manifest.json describes the shipped files exactly."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from model_export.sources import MEDIAPIPE
+from model_export.specs import MODELS
+
+TASKS = {s.task for s in MODELS}
+
+
+@pytest.fixture(scope="module")
+def manifest(models_dir):
+    return json.loads((models_dir / "manifest.json").read_text())
+
+
+def test_every_file_matches_manifest(manifest, models_dir):
+    total = 0
+    for name, e in manifest["models"].items():
+        data = (models_dir / name).read_bytes()
+        assert len(data) == e["size"], name
+        assert hashlib.sha256(data).hexdigest() == e["sha256"], name
+        total += len(data)
+    assert total == manifest["total_size"]
+    assert total <= 8 * 1024 * 1024
+    on_disk = {p.name for p in models_dir.glob("*.onnx")}
+    assert on_disk == set(manifest["models"])
+
+
+def test_manifest_content(manifest):
+    tasks = {e["task"] for e in manifest["models"].values()}
+    assert tasks == TASKS
+    for name, e in manifest["models"].items():
+        src = e["source"]
+        assert src["package"] == "mediapipe" and src["version"] == MEDIAPIPE.version
+        assert MEDIAPIPE.members[src["file"]] == src["sha256"]
+        assert e["normalization"]["color"] == "RGB"
+        assert e["normalization"]["range"] in ([-1.0, 1.0], [0.0, 1.0])
+        assert e["inputs"][0]["shape"][0] == 1 and e["inputs"][0]["shape"][3] == 3
+        assert e["precision"] in ("fp32", "int8")
+        assert name == f"{e['task']}.{e['precision']}.onnx"
+        if e["precision"] == "int8":
+            assert e["quantization"]["format"] == "QDQ"
+            assert "int8_vs_fp32" in e["metrics"]
+
+
+def test_io_names_match_files(manifest, models_dir):
+    ort = pytest.importorskip("onnxruntime")
+    for name, e in manifest["models"].items():
+        s = ort.InferenceSession(str(models_dir / name), providers=["CPUExecutionProvider"])
+        assert [i.name for i in s.get_inputs()] == [i["name"] for i in e["inputs"]]
+        assert [o.name for o in s.get_outputs()] == [o["name"] for o in e["outputs"]]
+        assert list(s.get_inputs()[0].shape) == e["inputs"][0]["shape"]
+
+
+def test_int8_files_are_quantised(manifest, models_dir):
+    onnx = pytest.importorskip("onnx")
+    for name, e in manifest["models"].items():
+        if e["precision"] != "int8":
+            continue
+        m = onnx.load(str(models_dir / name))
+        ops = {n.op_type for n in m.graph.node}
+        assert "QuantizeLinear" in ops and "DequantizeLinear" in ops
+        int8_weights = [i for i in m.graph.initializer if i.data_type == onnx.TensorProto.INT8]
+        assert int8_weights, name
+
+
+def test_notice(models_dir):
+    text = (models_dir / "NOTICE").read_text()
+    assert "Apache" in text and "License, Version 2.0" in text and "menpo" in text and "BSD" in text
