@@ -20,12 +20,16 @@ from meiyan._core import (
 )
 from meiyan._core import __version__ as __version__
 from meiyan.engine import ColorParams, Engine, gl_status
+from meiyan.face import FaceResult, FaceTracker, HeadPose
 from meiyan.filters import filter_names, filter_path, load_filter
 
 __all__ = [
     "ColorParams",
     "Engine",
+    "FaceResult",
+    "FaceTracker",
     "GLError",
+    "HeadPose",
     "Lut",
     "MeiyanError",
     "UnsupportedError",

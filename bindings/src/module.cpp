@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "engine/engine.h"
+#include "face_bindings.h"
 
 namespace py = pybind11;
 using namespace meiyan;
@@ -323,4 +324,6 @@ PYBIND11_MODULE(_core, m) {
     m.def("simd_active", [] { return std::string(simd_level_name(simd_active())); });
     m.def("simd_force", [](const std::string& level) { simd_force(parse_simd(level)); }, py::arg("level"));
     m.def("cpu_features", [] { return std::string(meiyan_cpu_features()); });
+
+    register_face(m);
 }

@@ -1,0 +1,127 @@
+"""Face tracking: the C++ FaceTracker with a selectable inference backend.
+
+>>> tracker = meiyan.FaceTracker()            # onnxruntime backend, shipped models
+>>> faces = tracker.track(bgr_frame)          # list[FaceResult], landmarks in frame pixels
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from meiyan import _core
+
+Precision = Literal["auto", "fp32", "int8"]
+EXPRESSIONS = ("mouth_open", "blink_left", "blink_right", "brow_raise", "smile")
+
+
+@dataclass(frozen=True)
+class HeadPose:
+    yaw: float  # degrees
+    pitch: float
+    roll: float
+    rotation: npt.NDArray[np.float32]  # 3x3, canonical face -> frame (x right, y down, z away)
+    translation: tuple[float, float, float]  # frame pixels
+    scale: float  # pixels per canonical unit (the canonical inter-ocular distance is 1)
+
+
+@dataclass(frozen=True)
+class FaceResult:
+    id: int
+    presence: float
+    landmarks: npt.NDArray[np.float32]  # 468 x 3, frame pixels (z: relative depth in pixels), smoothed
+    raw_landmarks: npt.NDArray[np.float32]  # unsmoothed
+    roi: tuple[float, float, float, float, float]  # centre x, centre y, width, height, rotation (radians)
+    pose: HeadPose
+    expressions: dict[str, float] = field(default_factory=dict)  # 0..1
+    expressions_active: dict[str, bool] = field(default_factory=dict)  # with hysteresis
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        xy = self.landmarks[:, :2]
+        x0, y0 = xy.min(0)
+        x1, y1 = xy.max(0)
+        return float(x0), float(y0), float(x1), float(y1)
+
+
+def _to_result(d: dict[str, Any]) -> FaceResult:
+    p = d["pose"]
+    pose = HeadPose(p["yaw"], p["pitch"], p["roll"], p["rotation"], tuple(p["translation"]), p["scale"])
+    return FaceResult(d["id"], d["presence"], d["landmarks"], d["raw_landmarks"], tuple(d["roi"]), pose,
+                      d["expressions"], d["expressions_active"])
+
+
+def _onnx_networks(models_dir: str | os.PathLike[str] | None, precision: Precision) -> dict[str, Any]:
+    from meiyan import onnx_backend
+
+    nets: dict[str, Any] = {}
+    for key, task in (("detector", "face_detection_short_range"), ("mesh", "face_landmark"),
+                      ("detector_full_range", "face_detection_full_range")):
+        try:
+            nets[key] = onnx_backend._open_task(task, precision, models_dir, 1)[0]
+        except FileNotFoundError:
+            if key != "detector_full_range":  # optional
+                raise
+            try:
+                nets[key] = onnx_backend._open_task(task, "auto", models_dir, 1)[0]
+            except FileNotFoundError:
+                nets[key] = None
+    return nets
+
+
+class FaceTracker:
+    """Tracks up to ``max_faces`` faces: detection only when needed, the 468-point mesh on a rotated
+    ROI that follows each face, One Euro smoothing, head pose and expression scores.
+
+    Args:
+        backend: ``"onnx"`` (onnxruntime, the reference).
+        precision: which shipped model files to use (``"auto"`` prefers fp32).
+        smoothing: One Euro smoothing of the landmarks (``min_cutoff`` Hz, ``beta``).
+    """
+
+    def __init__(
+        self,
+        backend: Literal["onnx"] = "onnx",
+        *,
+        models_dir: str | Path | None = None,
+        precision: Precision = "auto",
+        max_faces: int = 4,
+        smoothing: bool = True,
+        min_cutoff: float = 1.0,
+        beta: float = 40.0,
+        rotation_sweep: bool = True,
+        redetect_interval: int = 30,
+    ) -> None:
+        if backend != "onnx":
+            raise ValueError(f"unknown face backend {backend!r}; available: 'onnx'")
+        opts = _core.TrackerOptions()
+        opts.max_faces = max_faces
+        opts.smoothing = smoothing
+        opts.one_euro.min_cutoff = min_cutoff
+        opts.one_euro.beta = beta
+        opts.rotation_sweep = rotation_sweep
+        opts.redetect_interval = redetect_interval
+        nets = _onnx_networks(models_dir, precision)
+        self._native = _core.FaceTracker(nets["detector"], nets["mesh"], nets["detector_full_range"], opts)
+        self._t0 = time.monotonic()
+
+    def track(
+        self, image: np.ndarray, *, timestamp: float | None = None, camera_rotation: int = 0, format: str = "bgr"
+    ) -> list[FaceResult]:
+        """Faces in one frame of a stream (BGR by default, or ``format="rgba"``)."""
+        rgba = _core.convert(image, format, "rgba") if format != "rgba" else image
+        ts = time.monotonic() - self._t0 if timestamp is None else timestamp
+        return [_to_result(d) for d in self._native.track(rgba, ts, camera_rotation)]
+
+    def reset(self) -> None:
+        self._native.reset()
+
+    @property
+    def stats(self) -> dict[str, int]:
+        return dict(self._native.stats())

@@ -1,0 +1,326 @@
+#include "face/face_tracker.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
+#include "face/crop.h"
+
+namespace meiyan::face {
+
+namespace {
+
+constexpr int kMeshSize = 192;
+constexpr float kRadToDeg = 57.29577951f;
+
+// Mesh vertices used for geometry (MediaPipe's 468-point topology).
+constexpr int kRightEyeOuter = 33, kRightEyeInner = 133, kLeftEyeInner = 362, kLeftEyeOuter = 263;
+constexpr int kForehead = 10, kChin = 152;
+constexpr int kLipInnerTop = 13, kLipInnerBottom = 14, kMouthRight = 61, kMouthLeft = 291;
+constexpr int kRightLidTop = 159, kRightLidBottom = 145, kLeftLidTop = 386, kLeftLidBottom = 374;
+constexpr int kRightBrow = 105, kLeftBrow = 334;
+
+const float kCanonical[kMeshPoints][3] = {
+#include "face/canonical_face.inc"
+};
+
+float dist(const Point3& a, const Point3& b) { return std::hypot(a.x - b.x, a.y - b.y); }
+
+float ramp(float v, float lo, float hi) { return std::clamp((v - lo) / (hi - lo), 0.0f, 1.0f); }
+
+// Letterbox square around the frame, turned by `degrees` so the detector sees an upright face.
+RotatedRect frame_square(const ImageView& f, int degrees) {
+    RotatedRect r;
+    r.center_x = static_cast<float>(f.width) / 2;
+    r.center_y = static_cast<float>(f.height) / 2;
+    r.width = r.height = static_cast<float>(std::max(f.width, f.height));
+    r.rotation = static_cast<float>(degrees) / kRadToDeg;
+    return r;
+}
+
+// Eigen-decomposition of a symmetric 4x4 matrix by Jacobi rotations (for Horn's quaternion method).
+void jacobi4(double a[4][4], double v[4][4]) {
+    for (int i = 0; i < 4; ++i)
+        for (int j = 0; j < 4; ++j) v[i][j] = i == j ? 1 : 0;
+    for (int sweep = 0; sweep < 50; ++sweep) {
+        double off = 0;
+        for (int i = 0; i < 4; ++i)
+            for (int j = i + 1; j < 4; ++j) off += a[i][j] * a[i][j];
+        if (off < 1e-20) return;
+        for (int p = 0; p < 4; ++p) {
+            for (int q = p + 1; q < 4; ++q) {
+                if (std::fabs(a[p][q]) < 1e-30) continue;
+                const double theta = (a[q][q] - a[p][p]) / (2 * a[p][q]);
+                const double t = (theta >= 0 ? 1 : -1) / (std::fabs(theta) + std::sqrt(theta * theta + 1));
+                const double c = 1 / std::sqrt(t * t + 1), s = t * c;
+                for (int k = 0; k < 4; ++k) {
+                    const double akp = a[k][p], akq = a[k][q];
+                    a[k][p] = c * akp - s * akq;
+                    a[k][q] = s * akp + c * akq;
+                }
+                for (int k = 0; k < 4; ++k) {
+                    const double apk = a[p][k], aqk = a[q][k];
+                    a[p][k] = c * apk - s * aqk;
+                    a[q][k] = s * apk + c * aqk;
+                }
+                for (int k = 0; k < 4; ++k) {
+                    const double vkp = v[k][p], vkq = v[k][q];
+                    v[k][p] = c * vkp - s * vkq;
+                    v[k][q] = s * vkp + c * vkq;
+                }
+            }
+        }
+    }
+}
+
+}  // namespace
+
+RotatedRect roi_from_landmarks(const std::array<Point3, kMeshPoints>& pts, float scale) {
+    const Point3 r = pts[kRightEyeOuter], l = pts[kLeftEyeOuter];
+    const float rot = normalize_radians(std::atan2(l.y - r.y, l.x - r.x));
+    const float c = std::cos(rot), s = std::sin(rot);
+    float min_u = 1e30f, max_u = -1e30f, min_v = 1e30f, max_v = -1e30f;
+    for (const Point3& p : pts) {  // extent in the face's own (rotated) frame
+        const float u = c * p.x + s * p.y, v = -s * p.x + c * p.y;
+        min_u = std::min(min_u, u);
+        max_u = std::max(max_u, u);
+        min_v = std::min(min_v, v);
+        max_v = std::max(max_v, v);
+    }
+    const float cu = (min_u + max_u) / 2, cv = (min_v + max_v) / 2;
+    RotatedRect roi;
+    roi.center_x = c * cu - s * cv;
+    roi.center_y = s * cu + c * cv;
+    roi.width = roi.height = std::max(max_u - min_u, max_v - min_v) * scale;
+    roi.rotation = rot;
+    return roi;
+}
+
+HeadPose estimate_pose(const std::array<Point3, kMeshPoints>& pts) {
+    // Similarity alignment of the canonical face onto the landmarks (Horn's quaternion method).
+    double mc[3] = {0, 0, 0}, mp[3] = {0, 0, 0};
+    for (int i = 0; i < kMeshPoints; ++i) {
+        for (int k = 0; k < 3; ++k) mc[k] += kCanonical[i][k];
+        mp[0] += pts[i].x;
+        mp[1] += pts[i].y;
+        mp[2] += pts[i].z;
+    }
+    for (int k = 0; k < 3; ++k) {
+        mc[k] /= kMeshPoints;
+        mp[k] /= kMeshPoints;
+    }
+    double s[3][3] = {}, var_c = 0, var_p = 0;
+    for (int i = 0; i < kMeshPoints; ++i) {
+        const double a[3] = {kCanonical[i][0] - mc[0], kCanonical[i][1] - mc[1], kCanonical[i][2] - mc[2]};
+        const double b[3] = {pts[i].x - mp[0], pts[i].y - mp[1], pts[i].z - mp[2]};
+        for (int r = 0; r < 3; ++r)
+            for (int c = 0; c < 3; ++c) s[r][c] += a[r] * b[c];
+        var_c += a[0] * a[0] + a[1] * a[1] + a[2] * a[2];
+        var_p += b[0] * b[0] + b[1] * b[1] + b[2] * b[2];
+    }
+    double n[4][4] = {
+        {s[0][0] + s[1][1] + s[2][2], s[1][2] - s[2][1], s[2][0] - s[0][2], s[0][1] - s[1][0]},
+        {s[1][2] - s[2][1], s[0][0] - s[1][1] - s[2][2], s[0][1] + s[1][0], s[2][0] + s[0][2]},
+        {s[2][0] - s[0][2], s[0][1] + s[1][0], -s[0][0] + s[1][1] - s[2][2], s[1][2] + s[2][1]},
+        {s[0][1] - s[1][0], s[2][0] + s[0][2], s[1][2] + s[2][1], -s[0][0] - s[1][1] + s[2][2]},
+    };
+    double v[4][4];
+    jacobi4(n, v);
+    int best = 0;
+    for (int i = 1; i < 4; ++i)
+        if (n[i][i] > n[best][best]) best = i;
+    const double q0 = v[0][best], qx = v[1][best], qy = v[2][best], qz = v[3][best];
+    const double rm[9] = {
+        q0 * q0 + qx * qx - qy * qy - qz * qz, 2 * (qx * qy - q0 * qz), 2 * (qx * qz + q0 * qy),
+        2 * (qy * qx + q0 * qz), q0 * q0 - qx * qx + qy * qy - qz * qz, 2 * (qy * qz - q0 * qx),
+        2 * (qz * qx - q0 * qy), 2 * (qz * qy + q0 * qx), q0 * q0 - qx * qx - qy * qy + qz * qz,
+    };
+    HeadPose pose;
+    for (int i = 0; i < 9; ++i) pose.rotation[i] = static_cast<float>(rm[i]);
+    pose.scale = static_cast<float>(std::sqrt(var_p / std::max(var_c, 1e-12)));
+    for (int k = 0; k < 3; ++k) pose.translation[k] = static_cast<float>(mp[k]);
+    // Euler angles of R = Rz(roll) * Ry(yaw) * Rx(pitch) in the camera frame (x right, y down, z away).
+    pose.yaw = static_cast<float>(std::asin(std::clamp(-rm[6], -1.0, 1.0))) * kRadToDeg;
+    pose.pitch = static_cast<float>(std::atan2(rm[7], rm[8])) * kRadToDeg;
+    pose.roll = static_cast<float>(std::atan2(rm[3], rm[0])) * kRadToDeg;
+    return pose;
+}
+
+void score_expressions(const std::array<Point3, kMeshPoints>& p, Expressions& e) {
+    const float face_h = std::max(dist(p[kForehead], p[kChin]), 1e-3f);
+    const float right_eye_w = std::max(dist(p[kRightEyeOuter], p[kRightEyeInner]), 1e-3f);
+    const float left_eye_w = std::max(dist(p[kLeftEyeOuter], p[kLeftEyeInner]), 1e-3f);
+    const float eyes = std::max(dist(p[kRightEyeOuter], p[kLeftEyeOuter]), 1e-3f);
+    // Ratios are scale- and roll-free; the ramps span neutral to fully expressed faces.
+    e.score[kMouthOpen] = ramp(dist(p[kLipInnerTop], p[kLipInnerBottom]) / face_h, 0.02f, 0.15f);
+    e.score[kBlinkRight] = 1 - ramp(dist(p[kRightLidTop], p[kRightLidBottom]) / right_eye_w, 0.12f, 0.28f);
+    e.score[kBlinkLeft] = 1 - ramp(dist(p[kLeftLidTop], p[kLeftLidBottom]) / left_eye_w, 0.12f, 0.28f);
+    const float brow = (dist(p[kRightBrow], p[kRightLidTop]) + dist(p[kLeftBrow], p[kLeftLidTop])) / (2 * face_h);
+    e.score[kBrowRaise] = ramp(brow, 0.11f, 0.16f);
+    e.score[kSmile] = ramp(dist(p[kMouthRight], p[kMouthLeft]) / eyes, 0.50f, 0.68f);
+    for (int k = 0; k < kExpressionCount; ++k) {
+        if (!e.active[k] && e.score[k] > 0.6f) e.active[k] = true;
+        if (e.active[k] && e.score[k] < 0.4f) e.active[k] = false;
+    }
+}
+
+FaceTracker::FaceTracker(FaceNetworks networks, const TrackerOptions& options) : nets_(std::move(networks)) {
+    require(nets_.detector != nullptr && nets_.mesh != nullptr, "the face tracker needs a detector and a mesh network");
+    short_anchors_ = ssd_anchors(short_spec_);
+    full_anchors_ = ssd_anchors(full_spec_);
+    auto check = [](const Network& n, std::size_t input, std::size_t out0, std::size_t out1, const char* what) {
+        if (n.input_size() != input || n.output_size(0) != out0 || n.output_size(1) != out1) {
+            fail(MEIYAN_ERROR_INVALID_ARGUMENT, std::string(what) + " network has the wrong input or output sizes");
+        }
+    };
+    check(*nets_.detector, 128 * 128 * 3, short_anchors_.size() * 16, short_anchors_.size(), "short-range detector");
+    if (nets_.detector_full_range) {
+        check(*nets_.detector_full_range, 192 * 192 * 3, full_anchors_.size() * 16, full_anchors_.size(),
+              "full-range detector");
+    }
+    check(*nets_.mesh, kMeshSize * kMeshSize * 3, kMeshPoints * 3, 1, "face mesh");
+    set_options(options);
+}
+
+void FaceTracker::set_options(const TrackerOptions& o) {
+    require(o.max_faces >= 1 && o.max_faces <= 16, "max_faces must be in 1..16");
+    require(o.min_presence >= 0 && o.min_presence <= 1, "min_presence must be in 0..1");
+    require(o.redetect_interval >= 1, "redetect_interval must be at least 1");
+    require(o.roi_scale >= 1 && o.roi_scale <= 3, "roi_scale must be in 1..3");
+    require(o.one_euro.min_cutoff > 0 && o.one_euro.beta >= 0 && o.one_euro.d_cutoff > 0,
+            "One Euro parameters must be positive");
+    options_ = o;
+    if (static_cast<int>(tracks_.size()) > o.max_faces) tracks_.resize(static_cast<std::size_t>(o.max_faces));
+}
+
+void FaceTracker::reset() {
+    tracks_.clear();
+    faces_.clear();
+    frames_since_detect_ = 0;
+}
+
+std::vector<Detection> FaceTracker::detect_with(Network& net, const DetectorSpec& spec,
+                                                const std::vector<Point2>& anchors, const ImageView& rgba,
+                                                int rotation_degrees) {
+    const Affine2 m = frame_square(rgba, rotation_degrees).crop_to_image(spec.input_size, spec.input_size);
+    input_.resize(static_cast<std::size_t>(spec.input_size) * spec.input_size * 3);
+    crop_to_tensor(rgba, m, spec.input_size, spec.input_size, -1.0f, 1.0f, Border::Zero, input_.data());
+    const std::vector<const float*> out = net.run(input_.data());
+    ++stats_.detector_runs;
+    return decode_detections(spec, anchors, out[0], out[1], m);
+}
+
+std::vector<Detection> FaceTracker::detect(const ImageView& rgba, int rotation_degrees) {
+    std::vector<Detection> found = detect_with(*nets_.detector, short_spec_, short_anchors_, rgba, rotation_degrees);
+    if (found.empty() && nets_.detector_full_range) {
+        found = detect_with(*nets_.detector_full_range, full_spec_, full_anchors_, rgba, rotation_degrees);
+    }
+    return found;
+}
+
+bool FaceTracker::run_mesh(const ImageView& rgba, const RotatedRect& roi, Face& face) {
+    const Affine2 m = roi.crop_to_image(kMeshSize, kMeshSize);
+    input_.resize(static_cast<std::size_t>(kMeshSize) * kMeshSize * 3);
+    crop_to_tensor(rgba, m, kMeshSize, kMeshSize, 0.0f, 1.0f, Border::Replicate, input_.data());
+    const std::vector<const float*> out = nets_.mesh->run(input_.data());
+    ++stats_.mesh_runs;
+    const float logit = std::clamp(out[1][0], -80.0f, 80.0f);
+    face.presence = 1.0f / (1.0f + std::exp(-logit));
+    if (face.presence < options_.min_presence) return false;
+    const float z_scale = roi.width / kMeshSize;
+    for (int i = 0; i < kMeshPoints; ++i) {
+        const float* p = out[0] + 3 * i;
+        const Point2 q = m.apply(p[0], p[1]);
+        face.raw_landmarks[static_cast<std::size_t>(i)] = {q.x, q.y, p[2] * z_scale};
+    }
+    face.roi = roi;
+    return true;
+}
+
+void FaceTracker::finish(Track& t, double timestamp) {
+    Face& f = t.face;
+    if (options_.smoothing) {
+        if (t.filters.empty()) t.filters.resize(3 * kMeshPoints);
+        const float dt = static_cast<float>(timestamp - t.last_time);
+        const float scale = f.roi.width / options_.roi_scale;
+        for (int i = 0; i < kMeshPoints; ++i) {
+            const Point3& r = f.raw_landmarks[static_cast<std::size_t>(i)];
+            Point3& s = f.landmarks[static_cast<std::size_t>(i)];
+            s.x = t.filters[3 * i].filter(r.x, scale, dt, options_.one_euro);
+            s.y = t.filters[3 * i + 1].filter(r.y, scale, dt, options_.one_euro);
+            s.z = t.filters[3 * i + 2].filter(r.z, scale, dt, options_.one_euro);
+        }
+    } else {
+        f.landmarks = f.raw_landmarks;
+    }
+    t.last_time = timestamp;
+    f.pose = estimate_pose(f.landmarks);
+    score_expressions(f.landmarks, f.expressions);
+}
+
+const std::vector<Face>& FaceTracker::track(const ImageView& rgba, double timestamp, int camera_rotation) {
+    if (const char* why = validate(rgba)) fail(MEIYAN_ERROR_INVALID_ARGUMENT, std::string("frame: ") + why);
+    require(rgba.format == PixelFormat::RGBA8, "the face tracker needs an RGBA8 frame");
+    require(camera_rotation == 0 || camera_rotation == 90 || camera_rotation == 180 || camera_rotation == 270,
+            "camera_rotation must be 0, 90, 180 or 270");
+    require(std::isfinite(timestamp), "timestamp must be finite");
+    ++stats_.frames;
+
+    // 1. Follow every tracked face with an ROI from its last landmarks.
+    for (auto it = tracks_.begin(); it != tracks_.end();) {
+        const RotatedRect roi = roi_from_landmarks(it->face.raw_landmarks, options_.roi_scale);
+        if (run_mesh(rgba, roi, it->face)) {
+            ++it;
+        } else {
+            it = tracks_.erase(it);
+        }
+    }
+    // Drop duplicates: two tracks that converged onto one face.
+    for (std::size_t i = 0; i < tracks_.size(); ++i) {
+        for (std::size_t j = i + 1; j < tracks_.size();) {
+            const RotatedRect &a = tracks_[i].face.roi, &b = tracks_[j].face.roi;
+            const float d = std::hypot(a.center_x - b.center_x, a.center_y - b.center_y);
+            if (d < 0.25f * std::min(a.width, b.width)) {
+                tracks_.erase(tracks_.begin() + static_cast<std::ptrdiff_t>(j));
+            } else {
+                ++j;
+            }
+        }
+    }
+
+    // 2. Look for new faces when none are tracked, or now and then while fewer than max_faces are.
+    const int tracked = static_cast<int>(tracks_.size());
+    ++frames_since_detect_;
+    const bool need = tracked == 0 || (tracked < options_.max_faces && frames_since_detect_ >= options_.redetect_interval);
+    if (need) {
+        frames_since_detect_ = 0;
+        std::vector<Detection> found = detect(rgba, camera_rotation);
+        if (found.empty() && tracked == 0 && options_.rotation_sweep) {
+            for (int k = 1; k < 4 && found.empty(); ++k) found = detect(rgba, (camera_rotation + 90 * k) % 360);
+        }
+        for (const Detection& d : found) {
+            if (static_cast<int>(tracks_.size()) >= options_.max_faces) break;
+            const RotatedRect roi = roi_from_detection(d, options_.roi_scale);
+            bool known = false;
+            for (const Track& t : tracks_) {
+                const float dd = std::hypot(t.face.roi.center_x - roi.center_x, t.face.roi.center_y - roi.center_y);
+                known = known || dd < 0.5f * std::min(t.face.roi.width, roi.width);
+            }
+            if (known) continue;
+            Track t;
+            if (!run_mesh(rgba, roi, t.face)) continue;
+            t.face.id = next_id_++;
+            t.last_time = timestamp;
+            tracks_.push_back(std::move(t));
+        }
+    }
+
+    faces_.clear();
+    for (Track& t : tracks_) {
+        finish(t, timestamp);
+        faces_.push_back(t.face);
+    }
+    return faces_;
+}
+
+}  // namespace meiyan::face

@@ -1,0 +1,118 @@
+// Multi-face tracking: detection only when needed, the mesh on a rotated ROI that follows the face,
+// One Euro smoothing, head pose and expression scores.
+#pragma once
+#include <array>
+#include <memory>
+#include <vector>
+
+#include "face/blazeface.h"
+#include "face/geometry.h"
+#include "face/network.h"
+#include "face/one_euro.h"
+#include "image/image.h"
+
+namespace meiyan::face {
+
+constexpr int kMeshPoints = 468;
+
+struct Point3 {
+    float x = 0, y = 0, z = 0;
+};
+
+struct HeadPose {
+    float yaw = 0, pitch = 0, roll = 0;  // degrees; yaw > 0: the face turns to its left (camera's right)
+    float rotation[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};  // row-major, canonical face -> image (x right, y down, z away)
+    float translation[3] = {0, 0, 0};                // image pixels (z: 0)
+    float scale = 1;                                  // pixels per canonical unit
+};
+
+enum Expression { kMouthOpen = 0, kBlinkLeft, kBlinkRight, kBrowRaise, kSmile, kExpressionCount };
+
+struct Expressions {
+    float score[kExpressionCount] = {};  // 0..1
+    bool active[kExpressionCount] = {};  // with hysteresis (on above 0.6, off below 0.4)
+};
+
+struct Face {
+    int id = 0;
+    float presence = 0;
+    RotatedRect roi;
+    std::array<Point3, kMeshPoints> landmarks;      // frame pixels, smoothed when smoothing is on
+    std::array<Point3, kMeshPoints> raw_landmarks;  // frame pixels, as the mesh gave them
+    HeadPose pose;
+    Expressions expressions;
+};
+
+struct TrackerOptions {
+    int max_faces = 4;
+    float min_presence = 0.5f;
+    bool smoothing = true;
+    OneEuroParams one_euro;
+    int redetect_interval = 30;  // frames between detector runs while fewer than max_faces are tracked
+    bool rotation_sweep = true;  // when no face is seen, also try the detector at 90/180/270 degrees
+    float roi_scale = 1.5f;
+};
+
+struct TrackerStats {
+    long frames = 0;
+    long detector_runs = 0;
+    long mesh_runs = 0;
+};
+
+struct FaceNetworks {
+    std::unique_ptr<Network> detector;             // BlazeFace short range, 128x128, input in [-1, 1]
+    std::unique_ptr<Network> detector_full_range;  // optional: 192x192, for small faces
+    std::unique_ptr<Network> mesh;                 // 192x192, input in [0, 1]: 468x3 points + presence logit
+};
+
+class FaceTracker {
+public:
+    FaceTracker(FaceNetworks networks, const TrackerOptions& options);
+
+    // rgba: the frame; timestamp in seconds (monotonic); camera_rotation: 0/90/180/270, the
+    // clockwise rotation that makes the frame upright.
+    const std::vector<Face>& track(const ImageView& rgba, double timestamp, int camera_rotation = 0);
+    // Forgets every face (e.g. on a scene cut).
+    void reset();
+
+    const std::vector<Face>& faces() const { return faces_; }
+    const TrackerStats& stats() const { return stats_; }
+    const TrackerOptions& options() const { return options_; }
+    void set_options(const TrackerOptions& options);
+
+    // Detector only, on the whole frame at one rotation (0/90/180/270 degrees).
+    std::vector<Detection> detect(const ImageView& rgba, int rotation_degrees);
+
+private:
+    struct Track {
+        Face face;
+        std::vector<OneEuroFilter> filters;  // 3 per landmark
+        double last_time = 0;
+    };
+
+    bool run_mesh(const ImageView& rgba, const RotatedRect& roi, Face& face);
+    std::vector<Detection> detect_with(Network& net, const DetectorSpec& spec, const std::vector<Point2>& anchors,
+                                       const ImageView& rgba, int rotation_degrees);
+    void finish(Track& t, double timestamp);
+
+    FaceNetworks nets_;
+    TrackerOptions options_;
+    DetectorSpec short_spec_ = DetectorSpec::short_range();
+    DetectorSpec full_spec_ = DetectorSpec::full_range();
+    std::vector<Point2> short_anchors_, full_anchors_;
+    std::vector<float> input_;  // reused tensor buffer
+    std::vector<Track> tracks_;
+    std::vector<Face> faces_;
+    TrackerStats stats_;
+    int next_id_ = 1;
+    long frames_since_detect_ = 0;
+};
+
+// The ROI of the next frame from this frame's landmarks: rotation from the eye corners, a square
+// around the landmarks' extent in that rotated frame, times `scale`.
+RotatedRect roi_from_landmarks(const std::array<Point3, kMeshPoints>& pts, float scale);
+
+HeadPose estimate_pose(const std::array<Point3, kMeshPoints>& pts);
+void score_expressions(const std::array<Point3, kMeshPoints>& pts, Expressions& e);
+
+}  // namespace meiyan::face
