@@ -1,6 +1,7 @@
 """Type stubs for the native module meiyan._core."""
 
-from typing import Literal
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -63,3 +64,35 @@ def simd_detected() -> str: ...
 def simd_active() -> str: ...
 def simd_force(level: str) -> None: ...
 def cpu_features() -> str: ...
+
+class OneEuroParams:
+    min_cutoff: float
+    beta: float
+    d_cutoff: float
+    def __init__(self) -> None: ...
+
+class TrackerOptions:
+    max_faces: int
+    min_presence: float
+    smoothing: bool
+    one_euro: OneEuroParams
+    redetect_interval: int
+    rotation_sweep: bool
+    roi_scale: float
+    def __init__(self) -> None: ...
+
+class FaceTracker:
+    def __init__(
+        self,
+        detector: Callable[[npt.NDArray[np.float32]], Sequence[np.ndarray]],
+        mesh: Callable[[npt.NDArray[np.float32]], Sequence[np.ndarray]],
+        detector_full_range: Callable[[npt.NDArray[np.float32]], Sequence[np.ndarray]] | None = None,
+        options: TrackerOptions = ...,
+    ) -> None: ...
+    def track(self, rgba: np.ndarray, timestamp: float, camera_rotation: int = 0) -> list[dict[str, Any]]: ...
+    def detect(self, rgba: np.ndarray, rotation: int = 0) -> list[dict[str, Any]]: ...
+    def stats(self) -> dict[str, int]: ...
+    def reset(self) -> None: ...
+    options: TrackerOptions
+
+def canonical_face_pose(landmarks: np.ndarray) -> tuple[float, float, float, float]: ...

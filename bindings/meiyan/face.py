@@ -112,7 +112,12 @@ class FaceTracker:
         self._t0 = time.monotonic()
 
     def track(
-        self, image: np.ndarray, *, timestamp: float | None = None, camera_rotation: int = 0, format: str = "bgr"
+        self,
+        image: np.ndarray,
+        *,
+        timestamp: float | None = None,
+        camera_rotation: int = 0,
+        format: Literal["bgr", "rgb", "bgra", "rgba"] = "bgr",
     ) -> list[FaceResult]:
         """Faces in one frame of a stream (BGR by default, or ``format="rgba"``)."""
         rgba = _core.convert(image, format, "rgba") if format != "rgba" else image

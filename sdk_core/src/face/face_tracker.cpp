@@ -197,6 +197,7 @@ void FaceTracker::reset() {
     tracks_.clear();
     faces_.clear();
     frames_since_detect_ = 0;
+    fresh_ = true;
 }
 
 std::vector<Detection> FaceTracker::detect_with(Network& net, const DetectorSpec& spec,
@@ -235,6 +236,31 @@ bool FaceTracker::run_mesh(const ImageView& rgba, const RotatedRect& roi, Face& 
     }
     face.roi = roi;
     return true;
+}
+
+int FaceTracker::add_new_faces(const ImageView& rgba, const std::vector<Detection>& found, double timestamp) {
+    int added = 0;
+    for (const Detection& d : found) {
+        if (static_cast<int>(tracks_.size()) >= options_.max_faces) break;
+        const RotatedRect roi = roi_from_detection(d, options_.roi_scale);
+        bool known = false;
+        for (const Track& t : tracks_) {
+            const float dd = std::hypot(t.face.roi.center_x - roi.center_x, t.face.roi.center_y - roi.center_y);
+            known = known || dd < 0.5f * std::min(t.face.roi.width, roi.width);
+        }
+        if (known) continue;
+        Track t;
+        if (!run_mesh(rgba, roi, t.face)) continue;
+        // A detector box is coarse (and at 90-degree steps BlazeFace still fires on sideways faces):
+        // one more mesh pass on the ROI of its own landmarks lands where tracking would.
+        const RotatedRect refined = roi_from_landmarks(t.face.raw_landmarks, options_.roi_scale);
+        if (!run_mesh(rgba, refined, t.face)) continue;
+        t.face.id = next_id_++;
+        t.last_time = timestamp;
+        tracks_.push_back(std::move(t));
+        ++added;
+    }
+    return added;
 }
 
 void FaceTracker::finish(Track& t, double timestamp) {
@@ -294,26 +320,19 @@ const std::vector<Face>& FaceTracker::track(const ImageView& rgba, double timest
     const bool need = tracked == 0 || (tracked < options_.max_faces && frames_since_detect_ >= options_.redetect_interval);
     if (need) {
         frames_since_detect_ = 0;
-        std::vector<Detection> found = detect(rgba, camera_rotation);
-        if (found.empty() && tracked == 0 && options_.rotation_sweep) {
-            for (int k = 1; k < 4 && found.empty(); ++k) found = detect(rgba, (camera_rotation + 90 * k) % 360);
-        }
-        for (const Detection& d : found) {
-            if (static_cast<int>(tracks_.size()) >= options_.max_faces) break;
-            const RotatedRect roi = roi_from_detection(d, options_.roi_scale);
-            bool known = false;
-            for (const Track& t : tracks_) {
-                const float dd = std::hypot(t.face.roi.center_x - roi.center_x, t.face.roi.center_y - roi.center_y);
-                known = known || dd < 0.5f * std::min(t.face.roi.width, roi.width);
+        const bool added = add_new_faces(rgba, detect(rgba, camera_rotation), timestamp) > 0;
+        // With nothing tracked, a face the detector misses or misplaces at the camera's orientation
+        // (upside down, sideways) is looked for at the other quarter turns too: all three on the first
+        // frame (a still photo), then one more per frame, so an empty scene costs two detector runs.
+        if (!added && tracked == 0 && options_.rotation_sweep) {
+            const int turns = fresh_ ? 3 : 1;
+            for (int k = 0; k < turns; ++k) {
+                sweep_turn_ = sweep_turn_ % 3 + 1;
+                if (add_new_faces(rgba, detect(rgba, (camera_rotation + 90 * sweep_turn_) % 360), timestamp) > 0) break;
             }
-            if (known) continue;
-            Track t;
-            if (!run_mesh(rgba, roi, t.face)) continue;
-            t.face.id = next_id_++;
-            t.last_time = timestamp;
-            tracks_.push_back(std::move(t));
         }
     }
+    fresh_ = false;
 
     faces_.clear();
     for (Track& t : tracks_) {

@@ -93,6 +93,8 @@ private:
     bool run_mesh(const ImageView& rgba, const RotatedRect& roi, Face& face);
     std::vector<Detection> detect_with(Network& net, const DetectorSpec& spec, const std::vector<Point2>& anchors,
                                        const ImageView& rgba, int rotation_degrees);
+    // Starts tracks for detections not already tracked; returns how many were added.
+    int add_new_faces(const ImageView& rgba, const std::vector<Detection>& found, double timestamp);
     void finish(Track& t, double timestamp);
 
     FaceNetworks nets_;
@@ -106,6 +108,8 @@ private:
     TrackerStats stats_;
     int next_id_ = 1;
     long frames_since_detect_ = 0;
+    bool fresh_ = true;   // no frame seen since construction or reset()
+    int sweep_turn_ = 0;  // last extra quarter turn tried (1..3)
 };
 
 // The ROI of the next frame from this frame's landmarks: rotation from the eye corners, a square

@@ -1,0 +1,199 @@
+"""Face tracking with the shipped models (onnxruntime backend) on real photos."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+pytest.importorskip("onnxruntime")
+
+import meiyan  # noqa: E402
+from meiyan.onnx_backend import FaceLandmarker  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def photos():
+    from model_export.data import load_images
+
+    return {p.name: p for p in load_images() if p.ibug68 is not None}
+
+
+def rotate_image(img: np.ndarray, degrees: int) -> np.ndarray:
+    k = {0: None, 90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}[degrees]
+    return img if k is None else cv2.rotate(img, k)
+
+
+def unrotate_points(pts: np.ndarray, degrees: int, w: int, h: int) -> np.ndarray:
+    """Points found in the image rotated clockwise by `degrees` back to the original w x h frame."""
+    x, y = pts[:, 0], pts[:, 1]
+    if degrees == 90:
+        return np.stack([y, h - x], 1)
+    if degrees == 180:
+        return np.stack([w - x, h - y], 1)
+    if degrees == 270:
+        return np.stack([w - y, x], 1)
+    return pts[:, :2]
+
+
+def roi_from_landmarks(pts: np.ndarray, scale: float = 1.5):
+    """The tracker's ROI rule, written out independently: eye-corner rotation, extent, square, scale."""
+    from meiyan.onnx_backend import RotatedRect
+
+    d = pts[263, :2] - pts[33, :2]
+    rot = float(np.arctan2(d[1], d[0]))
+    c, s = np.cos(rot), np.sin(rot)
+    u = c * pts[:, 0] + s * pts[:, 1]
+    v = -s * pts[:, 0] + c * pts[:, 1]
+    cu, cv = (u.min() + u.max()) / 2, (v.min() + v.max()) / 2
+    side = max(u.max() - u.min(), v.max() - v.min()) * scale
+    return RotatedRect(float(c * cu - s * cv), float(s * cu + c * cv), float(side), float(side), rot)
+
+
+def test_native_tracker_matches_the_python_reference(photos):
+    ref = FaceLandmarker(precision="fp32")
+    for name in ("lenna", "takeo", "breakingbad"):
+        img = photos[name].image
+        tracker = meiyan.FaceTracker(smoothing=False, precision="fp32")
+        dets = tracker._native.detect(meiyan.convert(img, "bgr", "rgba"), 0)
+        expected_dets = ref.detector.detect(img)
+        assert len(dets) == len(expected_dets) >= 1, name
+        for d, e in zip(dets, expected_dets, strict=True):
+            assert np.abs(np.array(d["box"]) - e.box).max() < 0.01, name
+            assert np.abs(d["keypoints"] - e.keypoints).max() < 0.01, name
+        faces = tracker.track(img, timestamp=0.0)
+        assert len(faces) == len(expected_dets), name
+        for f, e in zip(faces, expected_dets, strict=True):
+            first = ref.from_detection(img, e)  # a new face gets one refining pass on its own landmarks' ROI
+            second = ref.from_roi(img, roi_from_landmarks(first.points))
+            assert np.abs(f.raw_landmarks[:, :2] - second.points[:, :2]).max() < 0.01, name
+            assert f.landmarks.shape == (468, 3) and f.presence > 0.9
+
+
+def test_upside_down_and_sideways_faces_are_found(photos):
+    img = photos["lenna"].image
+    h, w = img.shape[:2]
+    def steady(frame: np.ndarray, tracker: meiyan.FaceTracker) -> meiyan.FaceResult:
+        for i in range(4):  # a new face converges within a few frames of tracking
+            faces = tracker.track(frame, timestamp=i / 30)
+            assert len(faces) == 1
+        return faces[0]
+
+    upright = steady(img, meiyan.FaceTracker(smoothing=False))
+    iod = np.linalg.norm(upright.raw_landmarks[33, :2] - upright.raw_landmarks[263, :2])
+    for deg in (90, 180, 270):
+        face = steady(rotate_image(img, deg), meiyan.FaceTracker(smoothing=False))
+        back = unrotate_points(face.raw_landmarks, deg, w, h)
+        assert np.linalg.norm(back - upright.raw_landmarks[:, :2], axis=1).mean() / iod < 0.015, deg
+        assert abs((face.pose.roll - upright.pose.roll - deg + 180) % 360 - 180) < 5, deg
+        # With the camera orientation given, no sweep is needed: one detector run.
+        tracker2 = meiyan.FaceTracker(smoothing=False, rotation_sweep=False)
+        assert len(tracker2.track(rotate_image(img, deg), timestamp=0.0, camera_rotation=deg)) == 1
+        assert tracker2.stats["detector_runs"] == 1
+
+
+def test_roll_follows_in_plane_rotation(photos):
+    img = photos["takeo"].image
+    big = cv2.resize(img, None, fx=3, fy=3)
+    h, w = big.shape[:2]
+    base = meiyan.FaceTracker(smoothing=False).track(big, timestamp=0.0)[0].pose.roll
+    for angle in (-40, 25, 60):
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), -angle, 1.0)  # clockwise on screen by `angle`
+        rotated = cv2.warpAffine(big, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
+        faces = meiyan.FaceTracker(smoothing=False).track(rotated, timestamp=0.0)
+        assert len(faces) == 1
+        assert abs(faces[0].pose.roll - base - angle) < 6, angle
+
+
+def test_yaw_changes_sign_when_mirrored(photos):
+    img = photos["lenna"].image
+    a = meiyan.FaceTracker(smoothing=False).track(img, timestamp=0.0)[0].pose
+    b = meiyan.FaceTracker(smoothing=False).track(img[:, ::-1].copy(), timestamp=0.0)[0].pose
+    assert abs(a.yaw) > 10
+    assert np.sign(a.yaw) != np.sign(b.yaw)
+    assert abs(a.yaw + b.yaw) < 6
+
+
+def test_four_faces_keep_their_ids(photos):
+    def face_tile(name: str) -> np.ndarray:
+        p = photos[name]
+        x0, y0, x1, y1 = p.annotation_box()
+        cx, cy, side = (x0 + x1) / 2, (y0 + y1) / 2, 1.8 * max(x1 - x0, y1 - y0)
+        m = np.array([[400 / side, 0, 200 - cx * 400 / side], [0, 400 / side, 200 - cy * 400 / side]])
+        return cv2.warpAffine(p.image, m, (400, 400), borderMode=cv2.BORDER_REPLICATE)
+
+    tiles = [face_tile(n) for n in ("lenna", "takeo", "breakingbad", "lenna")]
+    canvas = np.vstack([np.hstack(tiles[:2]), np.hstack(tiles[2:])])
+    tracker = meiyan.FaceTracker(max_faces=4)
+    ids = None
+    for i in range(12):
+        frame = np.roll(canvas, 3 * i, axis=1)
+        faces = tracker.track(frame, timestamp=i / 30)
+        assert len(faces) == 4, i
+        by_pos = sorted(faces, key=lambda f: (int(f.roi[1] // 400), int(f.roi[0] // 400)))  # tile row, column
+        now = [f.id for f in by_pos]
+        ids = ids or now
+        assert now == ids
+    assert len(set(ids)) == 4
+
+
+def test_detector_runs_rarely_while_tracking(photos):
+    img = cv2.resize(photos["lenna"].image, (720, 720))
+    frame = np.zeros((720, 1280, 3), np.uint8)
+    tracker = meiyan.FaceTracker()
+    for i in range(90):
+        x = 200 + int(200 * np.sin(i / 15))
+        frame[:] = 40
+        frame[:, x : x + 720] = img
+        assert len(tracker.track(frame, timestamp=i / 30)) == 1
+    stats = tracker.stats
+    assert stats["frames"] == 90
+    assert stats["detector_runs"] / stats["frames"] <= 0.05
+
+
+def test_smoothing_removes_jitter_on_a_still_face(photos):
+    img = cv2.resize(photos["lenna"].image, (720, 720))
+    rng = np.random.default_rng(3)
+    raw_tracker, smooth_tracker = meiyan.FaceTracker(smoothing=False), meiyan.FaceTracker()
+    raw, smooth = [], []
+    for i in range(40):
+        noisy = np.clip(img + rng.normal(0, 4, img.shape), 0, 255).astype(np.uint8)
+        raw.append(raw_tracker.track(noisy, timestamp=i / 30)[0].landmarks[:, :2])
+        smooth.append(smooth_tracker.track(noisy, timestamp=i / 30)[0].landmarks[:, :2])
+
+    def jitter(seq: list[np.ndarray]) -> float:
+        d = np.diff(np.stack(seq[10:]), axis=0)
+        return float(np.sqrt((d**2).sum(-1).mean()))
+
+    assert jitter(smooth) < 0.5 * jitter(raw)
+
+
+def test_expressions(photos):
+    tongue = meiyan.FaceTracker().track(photos["tongue"].image if "tongue" in photos else _tongue(), timestamp=0.0)
+    assert tongue[0].expressions["mouth_open"] > 0.5
+    assert tongue[0].expressions_active["mouth_open"]
+    lenna = meiyan.FaceTracker().track(photos["lenna"].image, timestamp=0.0)[0]
+    assert lenna.expressions["mouth_open"] < 0.2
+    assert set(lenna.expressions) == set(meiyan.face.EXPRESSIONS)
+    assert all(0.0 <= v <= 1.0 for v in lenna.expressions.values())
+
+
+def _tongue() -> np.ndarray:
+    from model_export.data import load_images
+
+    return load_images(("tongue",))[0].image
+
+
+def test_bad_input(photos):
+    tracker = meiyan.FaceTracker()
+    with pytest.raises(ValueError, match="camera_rotation"):
+        tracker.track(photos["lenna"].image, camera_rotation=45)
+    with pytest.raises(TypeError, match="uint8"):
+        tracker._native.track(np.zeros((8, 8, 4), np.float32), 0.0)
+    with pytest.raises(ValueError, match="max_faces"):
+        meiyan.FaceTracker(max_faces=0)
+    with pytest.raises(ValueError, match="backend"):
+        meiyan.FaceTracker(backend="tflite")  # type: ignore[arg-type]
+    with pytest.raises(FileNotFoundError):
+        meiyan.FaceTracker(models_dir="/nonexistent")
+    assert tracker.track(np.zeros((50, 60, 3), np.uint8), timestamp=1.0) == []
