@@ -88,3 +88,17 @@ def test_bench_image_writes_json_and_plot(tmp_path, monkeypatch):
     for r in data["results"]:
         assert r["meiyan_ms"] > 0 and r["opencv_ms"] > 0 and r["ratio_meiyan_over_opencv"] > 0
     assert png.stat().st_size > 1000
+
+
+def test_apply_debug_faces_draws_the_tracked_faces(tmp_path, capsys):
+    pytest.importorskip("onnxruntime")
+    from model_export.data import load_images
+
+    photo = load_images(("breakingbad",))[0].image
+    src, dst = tmp_path / "in.png", tmp_path / "out.png"
+    cv2.imwrite(str(src), photo)
+    assert main(["apply", str(src), str(dst), "--debug-faces"]) == 0
+    assert "2 face(s)" in capsys.readouterr().out
+    out = cv2.imread(str(dst))
+    changed = np.any(out != photo, axis=2)
+    assert 0.001 < changed.mean() < 0.2  # points, axes and labels, not a repaint

@@ -10,8 +10,11 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
+
 import meiyan
 from meiyan import media
+from meiyan.draw import draw_faces
 from meiyan.engine import ColorParams, Engine, gl_status
 
 COLOR_FIELDS = [f for f in ColorParams.__dataclass_fields__ if f != "lut_intensity"]
@@ -29,7 +32,8 @@ def cmd_info(_: argparse.Namespace) -> int:
 
 def build_engine(args: argparse.Namespace) -> Engine:
     color = {name: getattr(args, name) for name in COLOR_FIELDS if getattr(args, name) is not None}
-    engine = Engine(args.backend, **color)
+    tracker = meiyan.FaceTracker() if getattr(args, "debug_faces", False) else None
+    engine = Engine(args.backend, tracker=tracker, **color)
     if args.filter:
         engine.set_filter(args.filter, intensity=args.intensity)
     return engine
@@ -39,12 +43,18 @@ def cmd_apply(args: argparse.Namespace) -> int:
     src = media.resolve_input(args.input)
     dst = Path(args.output)
     engine = build_engine(args)
+
+    def frame_fn(frame: np.ndarray, timestamp: float | None = None) -> np.ndarray:
+        out = engine.process(frame, timestamp=timestamp)
+        return draw_faces(out, engine.faces) if args.debug_faces else out
+
     if media.is_video(src):
-        n = media.process_video(src, dst, engine.process, progress=not args.quiet, max_frames=args.max_frames)
+        n = media.process_video(src, dst, frame_fn, progress=not args.quiet, max_frames=args.max_frames)
         print(f"wrote {dst} ({n} frames, renderer {engine.renderer_name})")
     else:
-        media.write_image(dst, engine.process(media.read_image(src)))
-        print(f"wrote {dst} (renderer {engine.renderer_name})")
+        media.write_image(dst, frame_fn(media.read_image(src)))
+        faces = f", {len(engine.faces)} face(s)" if args.debug_faces else ""
+        print(f"wrote {dst} (renderer {engine.renderer_name}{faces})")
     return 0
 
 
@@ -89,6 +99,7 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--intensity", type=float, default=None, help="filter strength 0..1")
     for name in COLOR_FIELDS:
         a.add_argument(f"--{name}", type=float, default=None)
+    a.add_argument("--debug-faces", action="store_true", help="track faces and draw mesh, ids, pose and expressions")
     a.add_argument("--max-frames", type=int, default=None, help="videos: stop after N frames")
     a.add_argument("--quiet", action="store_true", help="no progress bar")
     a.set_defaults(fn=cmd_apply)

@@ -10,6 +10,7 @@ from typing import Literal
 import numpy as np
 
 from meiyan import _core
+from meiyan.face import FaceResult, FaceTracker
 from meiyan.filters import load_filter
 
 Backend = Literal["cpu", "gl"]
@@ -53,11 +54,14 @@ class Engine:
         gl_context: GlContext = "own",
         filter: str | Path | None = None,
         params: ColorParams | None = None,
+        tracker: FaceTracker | None = None,
         **color: float,
     ) -> None:
         self._native = _core.Engine(backend, gl_context)
         self._params = ColorParams()
         self._filter: str | None = None
+        self.tracker = tracker
+        self._faces: list[FaceResult] = []
         self.set_params(params, **color)
         if filter is not None:
             self.set_filter(filter)
@@ -77,6 +81,11 @@ class Engine:
     @property
     def filter(self) -> str | None:
         return self._filter
+
+    @property
+    def faces(self) -> list[FaceResult]:
+        """The faces the tracker found in the last processed frame (empty without a tracker)."""
+        return self._faces
 
     def set_params(self, params: ColorParams | None = None, **changes: float) -> None:
         """Sets colour parameters; out-of-range values raise ValueError and change nothing."""
@@ -106,15 +115,23 @@ class Engine:
         format: PixelFormat | None = None,
         out: np.ndarray | None = None,
         out_format: PixelFormat | None = None,
+        timestamp: float | None = None,
+        camera_rotation: int = 0,
     ) -> np.ndarray:
         """Processes one frame and returns the result (``out`` when given).
 
         3-channel arrays are taken as BGR and 4-channel ones as RGBA unless ``format`` says
         otherwise; YUV frames are 2-D arrays of shape (H*3/2, W). The input is read in place
-        when its rows are contiguous; ``out`` may be the input itself.
+        when its rows are contiguous; ``out`` may be the input itself. With a tracker, the faces
+        of this frame are in :attr:`faces` afterwards (``timestamp`` in seconds, for smoothing).
         """
         if not isinstance(image, np.ndarray):
             raise TypeError(f"image must be a numpy.ndarray, got {type(image).__name__}")
+        if self.tracker is not None:
+            fmt = format or ("bgr" if image.ndim == 3 and image.shape[2] == 3 else "rgba")
+            rgba = image if fmt == "rgba" else _core.convert(image, fmt, "rgba")
+            self._faces = self.tracker.track(rgba, timestamp=timestamp, camera_rotation=camera_rotation,
+                                             format="rgba")
         return self._native.process(image, format=format, out=out, out_format=out_format)
 
     def process_texture(self, in_texture: int, out_texture: int, width: int, height: int) -> None:

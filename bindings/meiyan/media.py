@@ -52,12 +52,12 @@ def write_image(path: Path, image: np.ndarray) -> None:
 def process_video(
     src: Path,
     dst: Path,
-    fn: Callable[[np.ndarray], np.ndarray],
+    fn: Callable[[np.ndarray, float], np.ndarray],
     *,
     progress: bool = True,
     max_frames: int | None = None,
 ) -> int:
-    """Runs ``fn`` on every BGR frame of ``src`` and writes ``dst``; returns the frame count."""
+    """Runs ``fn(frame, timestamp)`` on every BGR frame of ``src`` and writes ``dst``; returns the frame count."""
     cap = cv2.VideoCapture(str(src))
     if not cap.isOpened():
         raise ValueError(f"cannot open video: {src}")
@@ -73,7 +73,7 @@ def process_video(
                 ok, frame = cap.read()
                 if not ok:
                     break
-                out = fn(frame)
+                out = fn(frame, count / fps)
                 if writer is None:
                     dst.parent.mkdir(parents=True, exist_ok=True)
                     codec = "mp4v" if dst.suffix.lower() in {".mp4", ".m4v", ".mov"} else "MJPG"
