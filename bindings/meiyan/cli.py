@@ -66,21 +66,25 @@ def load_benchmark(name: str) -> ModuleType:
             spec = importlib.util.spec_from_file_location(f"meiyan_benchmarks.{name}", path)
             assert spec is not None and spec.loader is not None
             module = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = module  # dataclasses look their module up there
             spec.loader.exec_module(module)
             return module
     raise FileNotFoundError("meiyan bench needs the repository's benchmarks/ folder: run it from a source checkout")
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    bench_image = load_benchmark("bench_image")
-    result = bench_image.run(width=args.width, height=args.height, repeats=args.repeats)
-    print(bench_image.format_table(result))
+    bench = load_benchmark(f"bench_{args.suite}")
+    if args.suite == "image":
+        result = bench.run(width=args.width, height=args.height, repeats=args.repeats)
+    else:
+        result = bench.run(progress=not args.quiet)
+    print(bench.format_table(result))
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(result, indent=2))
         print(f"wrote {args.json}")
     if args.plot:
-        bench_image.plot(result, Path(args.plot))
+        bench.plot(result, Path(args.plot))
         print(f"wrote {args.plot}")
     return 0
 
@@ -112,7 +116,13 @@ def parser() -> argparse.ArgumentParser:
     bi.add_argument("--width", type=int, default=1280)
     bi.add_argument("--height", type=int, default=720)
     bi.add_argument("--repeats", type=int, default=30)
+    bi.add_argument("--quiet", action="store_true")
     bi.set_defaults(fn=cmd_bench)
+    bt = bsub.add_parser("tracking", help="face tracking on synthesised sequences from annotated photos")
+    bt.add_argument("--json", help="write the results as JSON")
+    bt.add_argument("--plot", help="write a PNG of NME over roll and jitter per sequence")
+    bt.add_argument("--quiet", action="store_true", help="no progress bar")
+    bt.set_defaults(fn=cmd_bench)
     return p
 
 

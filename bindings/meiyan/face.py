@@ -128,5 +128,6 @@ class FaceTracker:
         self._native.reset()
 
     @property
-    def stats(self) -> dict[str, int]:
+    def stats(self) -> dict[str, float]:
+        """Frames, detector and mesh runs, and cumulative seconds per stage since construction."""
         return dict(self._native.stats())

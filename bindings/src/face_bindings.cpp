@@ -151,6 +151,9 @@ public:
         d["frames"] = tracker_->stats().frames;
         d["detector_runs"] = tracker_->stats().detector_runs;
         d["mesh_runs"] = tracker_->stats().mesh_runs;
+        d["detector_seconds"] = tracker_->stats().detector_seconds;
+        d["mesh_seconds"] = tracker_->stats().mesh_seconds;
+        d["post_seconds"] = tracker_->stats().post_seconds;
         return d;
     }
 

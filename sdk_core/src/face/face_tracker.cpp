@@ -1,6 +1,7 @@
 #include "face/face_tracker.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include "core/error.h"
@@ -11,6 +12,19 @@ namespace meiyan::face {
 namespace {
 
 constexpr int kMeshSize = 192;
+
+// Adds the lifetime of this object to a stage's cumulative seconds.
+class StageTimer {
+public:
+    explicit StageTimer(double& total) : total_(total), start_(std::chrono::steady_clock::now()) {}
+    ~StageTimer() { total_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
+    StageTimer(const StageTimer&) = delete;
+    StageTimer& operator=(const StageTimer&) = delete;
+
+private:
+    double& total_;
+    std::chrono::steady_clock::time_point start_;
+};
 constexpr float kRadToDeg = 57.29577951f;
 
 // Mesh vertices used for geometry (MediaPipe's 468-point topology).
@@ -203,6 +217,7 @@ void FaceTracker::reset() {
 std::vector<Detection> FaceTracker::detect_with(Network& net, const DetectorSpec& spec,
                                                 const std::vector<Point2>& anchors, const ImageView& rgba,
                                                 int rotation_degrees) {
+    StageTimer timer(stats_.detector_seconds);
     const Affine2 m = frame_square(rgba, rotation_degrees).crop_to_image(spec.input_size, spec.input_size);
     input_.resize(static_cast<std::size_t>(spec.input_size) * spec.input_size * 3);
     crop_to_tensor(rgba, m, spec.input_size, spec.input_size, -1.0f, 1.0f, Border::Zero, input_.data());
@@ -220,6 +235,7 @@ std::vector<Detection> FaceTracker::detect(const ImageView& rgba, int rotation_d
 }
 
 bool FaceTracker::run_mesh(const ImageView& rgba, const RotatedRect& roi, Face& face) {
+    StageTimer timer(stats_.mesh_seconds);
     const Affine2 m = roi.crop_to_image(kMeshSize, kMeshSize);
     input_.resize(static_cast<std::size_t>(kMeshSize) * kMeshSize * 3);
     crop_to_tensor(rgba, m, kMeshSize, kMeshSize, 0.0f, 1.0f, Border::Replicate, input_.data());
@@ -264,6 +280,7 @@ int FaceTracker::add_new_faces(const ImageView& rgba, const std::vector<Detectio
 }
 
 void FaceTracker::finish(Track& t, double timestamp) {
+    StageTimer timer(stats_.post_seconds);
     Face& f = t.face;
     if (options_.smoothing) {
         if (t.filters.empty()) t.filters.resize(3 * kMeshPoints);

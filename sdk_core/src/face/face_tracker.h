@@ -57,6 +57,9 @@ struct TrackerStats {
     long frames = 0;
     long detector_runs = 0;
     long mesh_runs = 0;
+    // Cumulative wall time per stage, seconds: detector (crop + network + decoding), mesh (crop +
+    // network + mapping back), post (smoothing, pose, expressions).
+    double detector_seconds = 0, mesh_seconds = 0, post_seconds = 0;
 };
 
 struct FaceNetworks {
