@@ -17,9 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import cv2
-import meiyan
 import numpy as np
 from tqdm import tqdm
+
+import meiyan
 
 
 def _median_ms(fn: Callable[[], object], repeats: int) -> float:

@@ -3,9 +3,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import cv2
-import meiyan
 import numpy as np
 import pytest
+
+import meiyan
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = Path(meiyan.__file__).parent / "data" / "samples" / "scene.png"

@@ -8,6 +8,7 @@ import sys
 import cv2
 import numpy as np
 import pytest
+
 from meiyan.cli import main
 
 from .conftest import ROOT

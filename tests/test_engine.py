@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-import meiyan
 import numpy as np
 import pytest
+
+import meiyan
 from meiyan import ColorParams, Engine
 
 

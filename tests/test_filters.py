@@ -3,9 +3,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import meiyan
 import numpy as np
 import pytest
+
+import meiyan
 from meiyan import Engine, Lut
 
 from .conftest import ROOT

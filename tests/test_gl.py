@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import meiyan
 import numpy as np
 import pytest
+
+import meiyan
 from meiyan import Engine
 
 from .conftest import psnr

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import cv2
-import meiyan
 import numpy as np
 import pytest
+
+import meiyan
 
 
 @pytest.fixture
