@@ -66,6 +66,17 @@ std::vector<Detection> weighted_nms(std::vector<Detection> cand, float iou_thres
     return out;
 }
 
+std::vector<Detection> suppress_overlaps(std::vector<Detection> cand, float iou_threshold) {
+    std::stable_sort(cand.begin(), cand.end(), [](const Detection& a, const Detection& b) { return a.score > b.score; });
+    std::vector<Detection> out;
+    for (const Detection& d : cand) {
+        const bool overlaps = std::any_of(out.begin(), out.end(),
+                                          [&](const Detection& o) { return box_iou(o.box, d.box) > iou_threshold; });
+        if (!overlaps) out.push_back(d);
+    }
+    return out;
+}
+
 std::vector<Detection> decode_detections(const DetectorSpec& spec, const std::vector<Point2>& anchors,
                                          const float* reg, const float* logits, const Affine2& m,
                                          float iou_threshold) {

@@ -35,6 +35,10 @@ std::vector<Detection> decode_detections(const DetectorSpec& spec, const std::ve
 // replaced by the score-weighted mean of its boxes and keypoints, keeping the best score.
 std::vector<Detection> weighted_nms(std::vector<Detection> candidates, float iou_threshold);
 
+// Plain NMS: keeps the best-scoring detection of each overlapping group (for merging detector
+// runs at different rotations, whose keypoints must not be averaged).
+std::vector<Detection> suppress_overlaps(std::vector<Detection> candidates, float iou_threshold);
+
 float box_iou(const float a[4], const float b[4]);
 
 // The face-mesh ROI of a detection: box centre, square on the long side times `scale`, rotated

@@ -12,6 +12,7 @@ namespace meiyan::face {
 namespace {
 
 constexpr int kMeshSize = 192;
+constexpr float kConfidentDetection = 0.75f;  // upright faces score ~0.85; sideways/upside-down fits ~0.6
 
 // Adds the lifetime of this object to a stage's cumulative seconds.
 class StageTimer {
@@ -337,16 +338,25 @@ const std::vector<Face>& FaceTracker::track(const ImageView& rgba, double timest
     const bool need = tracked == 0 || (tracked < options_.max_faces && frames_since_detect_ >= options_.redetect_interval);
     if (need) {
         frames_since_detect_ = 0;
-        const bool added = add_new_faces(rgba, detect(rgba, camera_rotation), timestamp) > 0;
-        // With nothing tracked, a face the detector misses or misplaces at the camera's orientation
-        // (upside down, sideways) is looked for at the other quarter turns too: all three on the first
-        // frame (a still photo), then one more per frame, so an empty scene costs two detector runs.
-        if (!added && tracked == 0 && options_.rotation_sweep) {
-            const int turns = fresh_ ? 3 : 1;
-            for (int k = 0; k < turns; ++k) {
-                sweep_turn_ = sweep_turn_ % 3 + 1;
-                if (add_new_faces(rgba, detect(rgba, (camera_rotation + 90 * sweep_turn_) % 360), timestamp) > 0) break;
+        std::vector<Detection> found = detect(rgba, camera_rotation);
+        // With nothing tracked and no confident face at the camera's orientation, the other quarter
+        // turns are tried too (upside-down or sideways faces), and each face keeps the turn where the
+        // detector is most sure: BlazeFace still fires, weakly, on faces turned by 90 or 180 degrees,
+        // and a mesh fitted upside down would track the face with its landmarks swapped. The sweep
+        // runs on the first frame and then every third empty frame, bounding an empty scene's cost.
+        const bool confident = std::any_of(found.begin(), found.end(),
+                                           [](const Detection& d) { return d.score >= kConfidentDetection; });
+        // Weak detections wait for the next sweep frame rather than risk a wrongly turned track.
+        if (tracked == 0 && options_.rotation_sweep && !confident) {
+            if (fresh_ || ++empty_frames_ % 3 == 0) {
+                for (int k = 1; k < 4; ++k) {
+                    std::vector<Detection> more = detect(rgba, (camera_rotation + 90 * k) % 360);
+                    found.insert(found.end(), more.begin(), more.end());
+                }
+                add_new_faces(rgba, suppress_overlaps(std::move(found), 0.3f), timestamp);
             }
+        } else {
+            add_new_faces(rgba, found, timestamp);
         }
     }
     fresh_ = false;

@@ -112,7 +112,7 @@ private:
     int next_id_ = 1;
     long frames_since_detect_ = 0;
     bool fresh_ = true;   // no frame seen since construction or reset()
-    int sweep_turn_ = 0;  // last extra quarter turn tried (1..3)
+    long empty_frames_ = 0;  // frames with nothing tracked, for pacing the rotation sweep
 };
 
 // The ROI of the next frame from this frame's landmarks: rotation from the eye corners, a square

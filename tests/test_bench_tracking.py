@@ -1,0 +1,39 @@
+"""The tracking evaluation harness on one photo, with the targets it reports asserted."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+
+import pytest
+
+from .conftest import ROOT
+
+pytest.importorskip("onnxruntime")
+
+
+def load_bench():
+    path = ROOT / "benchmarks" / "bench_tracking.py"
+    spec = importlib.util.spec_from_file_location("bench_tracking_under_test", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_tracking_bench_on_one_photo(tmp_path):
+    bench = load_bench()
+    lenna = [p for p in bench._photos() if p.name == "lenna"]
+    result = bench.run(progress=False, photos=lenna)
+    s = result["summary"]
+    assert set(s) == {"roll_360", "scale_0.5_2", "translate", "light", "occlusion", "still"}
+    assert s["roll_360"]["track_loss_rate"] <= 0.05
+    assert s["roll_360"]["worst_nme_ratio_vs_upright"] <= 1.25
+    assert s["still"]["jitter_smoothed_px"] <= 0.3 < s["still"]["jitter_raw_px"]
+    assert s["still"]["detector_runs_per_frame"] <= 0.05
+    assert s["translate"]["track_loss_rate"] <= 0.05
+    for seq in s.values():
+        assert 0.02 < seq["nme_mean"] < 0.15
+    bench.plot(result, tmp_path / "t.png")
+    assert (tmp_path / "t.png").stat().st_size > 1000
