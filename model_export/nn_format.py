@@ -34,20 +34,23 @@ Sections (each exactly once):
 
 Ops (params; weights):
 
-* CONV (1): kh kw sh sw pad_top pad_left pad_bottom pad_right depthwise act_pre act_post
-  has_residual conv_zp add_in_scale(f32) add_in_zp add_out_scale(f32) add_out_zp.
-  Inputs x [, residual].  f32: y = act_post(act_pre(conv(x) + bias) + residual); weights W, bias f32,
-  then slopes f32[Cout] for each PRELU act.  u8: acc = conv(x - x_zp) + bias (exact integers),
-  q = sat(rint(acc * mult[c]) + conv_zp), then the pre LUT, then (with a residual)
-  q = sat(rint((q - add_in_zp) * add_in_scale / add_out_scale + (r - r_zp) * r_scale / add_out_scale)
-  + add_out_zp), then the post LUT; weights W i8, bias i32, mult f32, then u8[256 x C or 256]
-  for each LUT act.  W is OHWI (dense) or HWC (depthwise).  The residual may have fewer channels
+* CONV (1): kh kw sh sw pad_top pad_left pad_bottom pad_right depthwise act_pre act_post has_residual
+  conv_scale(f32) conv_zp pre_scale(f32) pre_zp add_scale(f32) add_zp (the last six: u8 only).
+  Inputs x [, residual]; W is OHWI (dense) or HWC (depthwise); the residual may have fewer channels
   than the output (channels past it add zero).
+  f32: y = act_post(act_pre(conv(x) + bias) + residual); weights W (f16 or f32), bias f32, then
+  slopes f32[Cout] for each PRELU act.
+  u8: acc = conv(x - x_zp) + bias (exact integers); q = sat(rint(acc * mult[c]) + conv_zp), quantised
+  as (conv_scale, conv_zp); the pre act maps it to (pre_scale, pre_zp); with a residual r, the uint8
+  add (see ``_qadd``) gives (add_scale, add_zp); the post act maps that to the output's quantisation.
+  Weights W i8, bias i32, mult f32, then per act a u8 table (LUT: 256 or 256 x C entries) or f32
+  slopes (PRELU: the engine builds the per-channel tables at load, as ``_prelu_lut``).
 * POOL (2): kind (0 max, 1 average) kh kw sh sw pad_top pad_left pad_bottom pad_right.
 * BINARY (3): kind (0 add, 1 mul) act.  b has a's shape, or is a channel vector (last dim), or one value.
-* UNARY (4): act.  f32: RELU, PRELU (slopes), HARDSWISH, SIGMOID; u8: LUT (u8 table).
+* UNARY (4): act.  f32: RELU, PRELU (slopes), HARDSWISH, SIGMOID; u8: LUT (u8 table), PRELU (slopes).
 * PAD (5): top bottom left right channel_front channel_back value(f32 bits; u8 tensors: the int).
-* RESIZE (6): coordinate mode (0 half_pixel, 1 align_corners, 2 asymmetric); bilinear.
+* RESIZE (6): coordinate mode (0 half_pixel, 1 align_corners, 2 asymmetric), scale_h (f32), scale_w (f32);
+  bilinear with onnxruntime's taps and weights; u8: dequantize, interpolate, quantize.
 * DECONV (7): kh kw sh sw pad_top pad_left pad_bottom pad_right; weights W [Cin][kh][kw][Cout], bias.
 * DEPTH2SPACE (8): block mode (0 DCR, 1 CRD).
 * CONCAT (9): axis.
@@ -110,8 +113,8 @@ ACT = {"NONE": 0, "RELU": 1, "PRELU": 2, "HARDSWISH": 3, "SIGMOID": 4, "LUT": 5}
 DTYPE = {"f32": 0, "u8": 1}
 WDTYPE = {"f32": 0, "u8": 1, "i8": 2, "i32": 3, "f16": 4}
 _WNP: dict[int, Any] = {0: np.float32, 1: np.uint8, 2: np.int8, 3: np.int32, 4: np.float16}
-CONV_PARAMS = 17
-FLOAT_PARAMS = {("CONV", 13), ("CONV", 15), ("PAD", 6)}
+CONV_PARAMS = 18
+FLOAT_PARAMS = {("CONV", 12), ("CONV", 14), ("CONV", 16), ("PAD", 6), ("RESIZE", 1), ("RESIZE", 2)}
 
 
 class FormatError(ValueError):
@@ -155,7 +158,7 @@ def _align(n: int, a: int) -> int:
 
 
 def _param_word(kind: str, index: int, value: int | float) -> bytes:
-    if (kind, index) in FLOAT_PARAMS or isinstance(value, float):
+    if (kind, index) in FLOAT_PARAMS:
         return struct.pack("<f", float(value))
     return struct.pack("<i", int(value))
 
@@ -296,10 +299,27 @@ def _act_f32(x: F32, act: int, slopes: F32 | None) -> F32:
         assert slopes is not None
         return np.where(x >= 0, x, x * slopes).astype(np.float32)
     if act == ACT["HARDSWISH"]:
-        return (x * np.clip(x / np.float32(6) + np.float32(0.5), 0, 1)).astype(np.float32)
+        return (x * np.clip(x * np.float32(1.0 / 6.0) + np.float32(0.5), 0, 1)).astype(np.float32)
     if act == ACT["SIGMOID"]:
         return (1.0 / (1.0 + np.exp(-x.astype(np.float64)))).astype(np.float32)
     raise FormatError(f"activation {act} is not an f32 activation")
+
+
+def _prelu_lut(slopes: F32, s_in: float, z_in: int, s_out: float, z_out: int) -> npt.NDArray[np.uint8]:
+    """Per-channel tables of dequantize -> PRelu -> quantize, in float32 (the engine builds the same)."""
+    x = (np.arange(256, dtype=np.int32) - z_in).astype(np.float32) * np.float32(s_in)
+    sl = np.asarray(slopes, np.float32).reshape(-1, 1)
+    y = np.where(x < 0, x * sl, x).astype(np.float32)
+    return _sat_u8(np.rint(y / np.float32(s_out)) + z_out)
+
+
+def _u8_act(q: npt.NDArray[np.uint8], act: int, w: npt.NDArray[Any], s_in: float, z_in: int, s_out: float,
+            z_out: int) -> npt.NDArray[np.uint8]:
+    if act == ACT["LUT"]:
+        return _lut(q, w)
+    if act == ACT["PRELU"]:
+        return _lut(q, _prelu_lut(w, s_in, z_in, s_out, z_out))
+    raise FormatError(f"activation {act} is not a uint8 activation")
 
 
 def _lut(q: npt.NDArray[np.uint8], table: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
@@ -324,8 +344,8 @@ def _conv_nhwc(x: npt.NDArray[Any], w: npt.NDArray[Any], p: list[Any], depthwise
             for j in range(kw):
                 out += xp[:, i : i + sh * (oh - 1) + 1 : sh, j : j + sw * (ow - 1) + 1 : sw, :] * wf[i, j]
         return out
-    co = w.shape[0]
-    wf = w.reshape(co, kh, kw, c)
+    wf = w.reshape(-1, kh, kw, c)
+    co = wf.shape[0]
     out = np.zeros((n, oh, ow, co), np.float64)
     for i in range(kh):
         for j in range(kw):
@@ -334,31 +354,54 @@ def _conv_nhwc(x: npt.NDArray[Any], w: npt.NDArray[Any], p: list[Any], depthwise
     return out
 
 
+def _qadd(a: npt.NDArray[Any], sa: float, za: int, b: npt.NDArray[Any], sb: float, zb: int, sc: float,
+          zc: int) -> npt.NDArray[np.uint8]:
+    """uint8 add: rint((fixed + a * ra) + b * rb), ra = sa / sc, rb = sb / sc, the zero points folded into
+    fixed = zc - (ra * za + rb * zb); every step a float32 operation (no fused multiply-add)."""
+    ra = np.float32(sa) / np.float32(sc)
+    rb = np.float32(sb) / np.float32(sc)
+    fixed = np.float32(zc) - (ra * np.float32(za) + rb * np.float32(zb))
+    v = (fixed + a.astype(np.float32) * ra) + b.astype(np.float32) * rb
+    return _sat_u8(np.rint(v))
+
+
 def _requant(v: npt.NDArray[Any], scale: float, zp: int) -> npt.NDArray[np.uint8]:
     return _sat_u8(np.rint(np.asarray(v, np.float32) / np.float32(scale)) + zp)
 
 
-def _bilinear(x: F32, oh: int, ow: int, mode: int) -> F32:
-    _, h, w, _ = x.shape
+def _resize_taps(o: int, i: int, mode: int, scale: float) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64],
+                                                                  F32, F32]:
+    """Per output index: the two source indices and their weights (w0 for i0, w1 for i1), as
+    onnxruntime computes them (float32; both weights 0.5 where the two taps coincide)."""
+    d = np.arange(o, dtype=np.float32)
+    if mode == 0:
+        s = (d + np.float32(0.5)) / np.float32(scale) - np.float32(0.5)
+    elif mode == 1:
+        s = d * (np.float32(i - 1) / np.float32(o - 1)) if o > 1 else np.zeros(o, np.float32)
+    else:
+        s = d / np.float32(scale)
+    s = np.clip(s, np.float32(0), np.float32(i - 1)).astype(np.float32)
+    i0 = np.minimum(s.astype(np.int64), i - 1)
+    i1 = np.minimum(i0 + 1, i - 1)
+    w1 = np.abs(s - i0.astype(np.float32)).astype(np.float32)  # weight of i1
+    w0 = np.abs(s - i1.astype(np.float32)).astype(np.float32)  # weight of i0
+    same = i0 == i1
+    w0[same] = np.float32(0.5)
+    w1[same] = np.float32(0.5)
+    return i0, i1, w0, w1
 
-    def coords(o: int, i: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], F32]:
-        d = np.arange(o, dtype=np.float32)
-        if mode == 0:
-            s = (d + np.float32(0.5)) * np.float32(i / o) - np.float32(0.5)
-        elif mode == 1:
-            s = d * np.float32((i - 1) / (o - 1) if o > 1 else 0.0)
-        else:
-            s = d * np.float32(i / o)
-        s = np.clip(s, 0, i - 1).astype(np.float32)
-        i0 = np.floor(s).astype(np.int64)
-        i1 = np.minimum(i0 + 1, i - 1)
-        return i0, i1, (s - i0).astype(np.float32)
 
-    y0, y1, fy = coords(oh, h)
-    x0, x1, fx = coords(ow, w)
-    top = x[:, y0][:, :, x0] * (1 - fx)[None, None, :, None] + x[:, y0][:, :, x1] * fx[None, None, :, None]
-    bot = x[:, y1][:, :, x0] * (1 - fx)[None, None, :, None] + x[:, y1][:, :, x1] * fx[None, None, :, None]
-    return (top * (1 - fy)[None, :, None, None] + bot * fy[None, :, None, None]).astype(np.float32)
+def _bilinear(x: F32, oh: int, ow: int, params: list[Any]) -> F32:
+    """((w00 * x00 + w01 * x01) + w10 * x10) + w11 * x11 with wYX = wy * wx, all float32."""
+    mode = int(params[0])
+    y0, y1, wy0, wy1 = _resize_taps(oh, x.shape[1], mode, float(params[1]))
+    x0, x1, wx0, wx1 = _resize_taps(ow, x.shape[2], mode, float(params[2]))
+    a, b = wy0[None, :, None, None], wy1[None, :, None, None]
+    c, d = wx0[None, None, :, None], wx1[None, None, :, None]
+    v = (c * a) * x[:, y0][:, :, x0] + (d * a) * x[:, y0][:, :, x1]
+    v = v + (c * b) * x[:, y1][:, :, x0]
+    v = v + (d * b) * x[:, y1][:, :, x1]
+    return v.astype(np.float32)
 
 
 def reference_run(model: Model, inputs: list[npt.NDArray[np.float32]]) -> list[npt.NDArray[np.float32]]:
@@ -391,28 +434,23 @@ def reference_run(model: Model, inputs: list[npt.NDArray[np.float32]]) -> list[n
                 y = _act_f32(v, act_post, s_post)
             else:
                 mult = ws[2].data
-                k = 3
-                lut_pre = ws[k].data if act_pre == ACT["LUT"] else None
-                k += act_pre == ACT["LUT"]
-                lut_post = ws[k].data if act_post == ACT["LUT"] else None
+                conv_s, conv_z, pre_s, pre_z, add_s, add_z = (float(p[12]), int(p[13]), float(p[14]), int(p[15]),
+                                                              float(p[16]), int(p[17]))
                 xq = xs[0].astype(np.int64) - ins[0].zero_point
                 acc = _conv_nhwc(xq, w.astype(np.int64), p, depthwise).astype(np.int64) + bias.astype(np.int64)
-                q = _sat_u8(np.rint(acc.astype(np.float32) * mult) + int(p[12]))
-                if lut_pre is not None:
-                    q = _lut(q, lut_pre)
+                q = _sat_u8(np.rint(acc.astype(np.float32) * mult) + conv_z)
+                k = 3
+                if act_pre != ACT["NONE"]:
+                    q = _u8_act(q, act_pre, ws[k].data, conv_s, conv_z, pre_s, pre_z)
+                    k += 1
                 if has_res:
                     r = xs[1]
                     rt = ins[1]
-                    a_in_s, a_in_z, a_out_s, a_out_z = float(p[13]), int(p[14]), float(p[15]), int(p[16])
-                    ra = np.float32(a_in_s) / np.float32(a_out_s)
-                    rb = np.float32(rt.scale) / np.float32(a_out_s)
-                    va = (q.astype(np.int32) - a_in_z).astype(np.float32) * ra
-                    rpad = np.full(q.shape, rt.zero_point, np.int32)
+                    rpad = np.full(q.shape, rt.zero_point, np.uint8)
                     rpad[..., : r.shape[-1]] = r
-                    vb = (rpad - rt.zero_point).astype(np.float32)
-                    q = _sat_u8(np.rint(va + vb * rb) + a_out_z)
-                if lut_post is not None:
-                    q = _lut(q, lut_post)
+                    q = _qadd(q, pre_s, pre_z, rpad, rt.scale, rt.zero_point, add_s, add_z)
+                if act_post != ACT["NONE"]:
+                    q = _u8_act(q, act_post, ws[k].data, add_s, add_z, outs[0].scale, outs[0].zero_point)
                 y = q
         elif op.kind == "POOL":
             kind, kh, kw, sh, sw, pt, pl, pb, pr = (int(v) for v in p[:9])
@@ -442,20 +480,21 @@ def reference_run(model: Model, inputs: list[npt.NDArray[np.float32]]) -> list[n
                 y = (a + b) if kind == 0 else (a * b)
                 y = _act_f32(y.astype(np.float32), act, None)
             else:
-                sa, sb, so = np.float32(ins[0].scale), np.float32(ins[1].scale), np.float32(outs[0].scale)
-                da = (a.astype(np.int32) - ins[0].zero_point).astype(np.float32)
-                db = (b.astype(np.int32) - ins[1].zero_point).astype(np.float32)
                 if kind == 0:
-                    v = da * (sa / so) + db * (sb / so)
+                    y = _qadd(a, ins[0].scale, ins[0].zero_point, np.broadcast_to(b, a.shape), ins[1].scale,
+                              ins[1].zero_point, outs[0].scale, outs[0].zero_point)
                 else:
-                    v = da * db * (sa * sb / so)
+                    r = np.float32(np.float32(ins[0].scale) * np.float32(ins[1].scale)) / np.float32(outs[0].scale)
+                    da = (a.astype(np.int32) - ins[0].zero_point).astype(np.float32)
+                    db = (b.astype(np.int32) - ins[1].zero_point).astype(np.float32)
+                    y = _sat_u8(np.rint(da * db * r) + outs[0].zero_point)
                 if act == ACT["RELU"]:
-                    v = np.maximum(v, 0)
-                y = _sat_u8(np.rint(v) + outs[0].zero_point)
+                    y = np.maximum(y, np.uint8(min(255, max(0, outs[0].zero_point))))
         elif op.kind == "UNARY":
             act = int(p[0])
-            if act == ACT["LUT"]:
-                y = _lut(xs[0], op.weights[0].data)
+            if ins[0].dtype == "u8":
+                y = _u8_act(xs[0], act, op.weights[0].data, ins[0].scale, ins[0].zero_point, outs[0].scale,
+                            outs[0].zero_point)
             else:
                 y = _act_f32(xs[0], act, op.weights[0].data if act == ACT["PRELU"] else None)
         elif op.kind == "PAD":
@@ -465,9 +504,12 @@ def reference_run(model: Model, inputs: list[npt.NDArray[np.float32]]) -> list[n
         elif op.kind == "RESIZE":
             x = xs[0]
             if ins[0].dtype == "u8":
-                y = _sat_u8(np.rint(_bilinear(x.astype(np.float32), outs[0].shape[1], outs[0].shape[2], int(p[0]))))
+                # dequantize, interpolate in float, quantize (as onnxruntime runs DQ -> Resize -> Q)
+                sc, zp = np.float32(ins[0].scale), ins[0].zero_point
+                v = _bilinear((x.astype(np.int32) - zp).astype(np.float32) * sc, outs[0].shape[1], outs[0].shape[2], p)
+                y = _sat_u8(np.rint(v / sc) + zp)
             else:
-                y = _bilinear(x, outs[0].shape[1], outs[0].shape[2], int(p[0]))
+                y = _bilinear(x, outs[0].shape[1], outs[0].shape[2], p)
         elif op.kind == "DECONV":
             kh, kw, sh, sw, pt, pl, pb, pr = (int(v) for v in p[:8])
             x = xs[0].astype(np.float64)

@@ -19,11 +19,13 @@ from meiyan._core import (
     simd_force,
 )
 from meiyan._core import __version__ as __version__
+from meiyan.beauty import BeautyParams, MakeupParams, Preset, ReshapeParams, load_preset, preset_names
 from meiyan.engine import ColorParams, Engine, gl_status
 from meiyan.face import FaceResult, FaceTracker, HeadPose
 from meiyan.filters import filter_names, filter_path, load_filter
 
 __all__ = [
+    "BeautyParams",
     "ColorParams",
     "Engine",
     "FaceResult",
@@ -31,7 +33,10 @@ __all__ = [
     "GLError",
     "HeadPose",
     "Lut",
+    "MakeupParams",
     "MeiyanError",
+    "Preset",
+    "ReshapeParams",
     "UnsupportedError",
     "convert",
     "cpu_features",
@@ -39,6 +44,8 @@ __all__ = [
     "filter_path",
     "gl_status",
     "load_filter",
+    "load_preset",
+    "preset_names",
     "resize",
     "rotate",
     "simd_active",

@@ -15,9 +15,26 @@ import numpy as np
 import meiyan
 from meiyan import media
 from meiyan.draw import draw_faces
-from meiyan.engine import ColorParams, Engine, gl_status
+from meiyan.engine import Backend, ColorParams, Engine, gl_status
 
 COLOR_FIELDS = [f for f in ColorParams.__dataclass_fields__ if f != "lut_intensity"]
+# Face-effect options: (option name, parameter object, field). Colour already has --whitening.
+FACE_OPTIONS = [("smoothing", "beauty", "smoothing"), ("skin-whitening", "beauty", "whitening"),
+                ("rosy", "beauty", "rosy"), ("sharpen", "beauty", "sharpen"),
+                ("face-slim", "reshape", "face_slim"), ("v-chin", "reshape", "v_chin"),
+                ("big-eyes", "reshape", "big_eyes"), ("chin-length", "reshape", "chin_length"),
+                ("nose-width", "reshape", "nose_width"), ("mouth-size", "reshape", "mouth_size"),
+                ("forehead", "reshape", "forehead"), ("lips", "makeup", "lips"), ("lip-gloss", "makeup", "lip_gloss"),
+                ("blush", "makeup", "blush"), ("brows", "makeup", "brows")]
+
+
+def _face_values(args: argparse.Namespace) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {"beauty": {}, "reshape": {}, "makeup": {}}
+    for option, group, field in FACE_OPTIONS:
+        value = getattr(args, option.replace("-", "_"), None)
+        if value is not None:
+            out[group][field] = value
+    return out
 
 
 def cmd_info(_: argparse.Namespace) -> int:
@@ -26,22 +43,73 @@ def cmd_info(_: argparse.Namespace) -> int:
     print(f"CPU features used: {meiyan.cpu_features()} (active kernels: {meiyan.simd_active()})")
     print(f"OpenGL: {gl}" if ok else f"OpenGL: not available: {gl}")
     print(f"filters: {', '.join(meiyan.filter_names())}")
+    print(f"presets: {', '.join(meiyan.preset_names())}")
     print(f"samples: {', '.join(media.sample_names())}")
     return 0
 
 
 def build_engine(args: argparse.Namespace) -> Engine:
     color = {name: getattr(args, name) for name in COLOR_FIELDS if getattr(args, name) is not None}
-    tracker = meiyan.FaceTracker() if getattr(args, "debug_faces", False) else None
+    face = _face_values(args)
+    preset = getattr(args, "preset", None)
+    # Presets and face effects need faces: a tracker then runs on every frame.
+    needs_faces = getattr(args, "debug_faces", False) or preset is not None or any(face.values())
+    tracker = meiyan.FaceTracker() if needs_faces else None
     engine = Engine(args.backend, tracker=tracker, **color)
+    if preset is not None:
+        engine.set_preset(preset)
+    if face["beauty"]:
+        engine.set_beauty(engine.beauty.replace(**face["beauty"]))
+    if face["reshape"]:
+        engine.set_reshape(engine.reshape.replace(**face["reshape"]))
+    if face["makeup"]:
+        engine.set_makeup(engine.makeup.replace(**face["makeup"]))
     if args.filter:
         engine.set_filter(args.filter, intensity=args.intensity)
     return engine
 
 
+def _label(tile: np.ndarray, text: str) -> np.ndarray:
+    import cv2
+
+    out = tile.copy()
+    scale = max(0.5, tile.shape[0] / 500)
+    for color, thickness in (((0, 0, 0), 4), ((255, 255, 255), 1)):
+        cv2.putText(out, text, (10, int(30 * scale)), cv2.FONT_HERSHEY_SIMPLEX, scale, color, thickness, cv2.LINE_AA)
+    return out
+
+
+def contact_sheet(image: np.ndarray, backend: Backend = "cpu", tile_height: int = 360) -> np.ndarray:
+    """The image before and after every bundled preset, labelled, in one row per four tiles."""
+    import cv2
+
+    faces = meiyan.FaceTracker().track(image)
+    landmarks = [f.landmarks for f in faces]
+    tiles = [_label(image, f"original ({len(faces)} face(s))")]
+    for name in meiyan.preset_names():
+        engine = Engine(backend)
+        engine.set_preset(name)
+        engine.set_faces(landmarks)
+        tiles.append(_label(engine.process(image), name))
+    h, w = image.shape[:2]
+    size = (max(1, round(w * tile_height / h)), tile_height)
+    tiles = [cv2.resize(t, size, interpolation=cv2.INTER_AREA) for t in tiles]
+    cols = 3
+    while len(tiles) % cols:
+        tiles.append(np.zeros_like(tiles[0]))
+    rows = [np.hstack(tiles[i:i + cols]) for i in range(0, len(tiles), cols)]
+    return np.vstack(rows)
+
+
 def cmd_apply(args: argparse.Namespace) -> int:
     src = media.resolve_input(args.input)
     dst = Path(args.output)
+    if args.sheet:
+        if media.is_video(src):
+            raise ValueError("--sheet needs an image input")
+        media.write_image(dst, contact_sheet(media.read_image(src), args.backend))
+        print(f"wrote {dst} (contact sheet: original + {len(meiyan.preset_names())} presets)")
+        return 0
     engine = build_engine(args)
 
     def frame_fn(frame: np.ndarray, timestamp: float | None = None) -> np.ndarray:
@@ -76,6 +144,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     bench = load_benchmark(f"bench_{args.suite}")
     if args.suite == "image":
         result = bench.run(width=args.width, height=args.height, repeats=args.repeats)
+    elif args.suite == "effects":
+        result = bench.run(repeats=args.repeats, progress=not args.quiet)
+    elif args.suite == "nn":
+        result = bench.run(models_dir=args.models, rounds=args.rounds, progress=not args.quiet)
     else:
         result = bench.run(progress=not args.quiet)
     print(bench.format_table(result))
@@ -103,6 +175,12 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--intensity", type=float, default=None, help="filter strength 0..1")
     for name in COLOR_FIELDS:
         a.add_argument(f"--{name}", type=float, default=None)
+    a.add_argument("--preset", help=f"a look ({', '.join(meiyan.preset_names())}) or a preset .json path")
+    a.add_argument("--sheet", action="store_true", help="write a before/after contact sheet of every preset")
+    for option, group, field in FACE_OPTIONS:
+        signed = field in ("chin_length", "nose_width", "mouth_size", "forehead")
+        a.add_argument(f"--{option}", type=float, default=None,
+                       help=f"{group}, {'-1..1' if signed else '0..1'} (tracks faces)")
     a.add_argument("--debug-faces", action="store_true", help="track faces and draw mesh, ids, pose and expressions")
     a.add_argument("--max-frames", type=int, default=None, help="videos: stop after N frames")
     a.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -123,6 +201,19 @@ def parser() -> argparse.ArgumentParser:
     bt.add_argument("--plot", help="write a PNG of NME over roll and jitter per sequence")
     bt.add_argument("--quiet", action="store_true", help="no progress bar")
     bt.set_defaults(fn=cmd_bench)
+    be = bsub.add_parser("effects", help="beauty and reshape at 1280x720 on one CPU thread against cv2.bilateralFilter")
+    be.add_argument("--json", help="write the results as JSON")
+    be.add_argument("--plot", help="write a PNG bar chart of the medians")
+    be.add_argument("--repeats", type=int, default=30)
+    be.add_argument("--quiet", action="store_true", help="no progress bar")
+    be.set_defaults(fn=cmd_bench)
+    bn = bsub.add_parser("nn", help="every model, one thread: native engine against onnxruntime and litert")
+    bn.add_argument("--json", help="write the results as JSON")
+    bn.add_argument("--plot", help="write a PNG bar chart of the medians")
+    bn.add_argument("--models", type=Path, default=None, help="models folder (default: the repository's models/)")
+    bn.add_argument("--rounds", type=int, default=100, help="interleaved timing rounds per model")
+    bn.add_argument("--quiet", action="store_true", help="no progress bar")
+    bn.set_defaults(fn=cmd_bench)
     return p
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from meiyan import _core
+from meiyan.beauty import BeautyParams, MakeupParams, Preset, ReshapeParams, load_preset
 from meiyan.face import FaceResult, FaceTracker
 from meiyan.filters import load_filter
 
@@ -45,6 +46,10 @@ class Engine:
             current on the calling thread (e.g. one made by moderngl).
         filter: a bundled filter name (see :func:`meiyan.filter_names`) or a ``.cube`` path.
         params: colour parameters; keyword arguments override single fields.
+        tracker: a face tracker; each processed frame's faces then drive the face effects.
+        beauty: face beautification (needs faces: a tracker, or :meth:`set_faces`).
+        reshape: face reshaping (needs faces, as beauty).
+        makeup: lipstick, blush, brow tint (needs faces, as beauty).
     """
 
     def __init__(
@@ -55,6 +60,9 @@ class Engine:
         filter: str | Path | None = None,
         params: ColorParams | None = None,
         tracker: FaceTracker | None = None,
+        beauty: BeautyParams | None = None,
+        reshape: ReshapeParams | None = None,
+        makeup: MakeupParams | None = None,
         **color: float,
     ) -> None:
         self._native = _core.Engine(backend, gl_context)
@@ -62,7 +70,16 @@ class Engine:
         self._filter: str | None = None
         self.tracker = tracker
         self._faces: list[FaceResult] = []
+        self._beauty = BeautyParams()
         self.set_params(params, **color)
+        self._reshape = ReshapeParams()
+        if beauty is not None:
+            self.set_beauty(beauty)
+        if reshape is not None:
+            self.set_reshape(reshape)
+        self._makeup = MakeupParams()
+        if makeup is not None:
+            self.set_makeup(makeup)
         if filter is not None:
             self.set_filter(filter)
 
@@ -92,6 +109,52 @@ class Engine:
         new = (params or self._params).replace(**changes)
         self._native.set_color(**dataclasses.asdict(new))
         self._params = new
+
+    @property
+    def beauty(self) -> BeautyParams:
+        return self._beauty
+
+    def set_beauty(self, params: BeautyParams | None = None, **changes: float) -> None:
+        """Sets beauty parameters; out-of-range values raise ValueError and change nothing."""
+        new = (params or self._beauty).replace(**changes)
+        self._native.set_beauty(**dataclasses.asdict(new))
+        self._beauty = new
+
+    @property
+    def reshape(self) -> ReshapeParams:
+        return self._reshape
+
+    def set_reshape(self, params: ReshapeParams | None = None, **changes: float) -> None:
+        """Sets reshape parameters; out-of-range values raise ValueError and change nothing."""
+        new = (params or self._reshape).replace(**changes)
+        self._native.set_reshape(**dataclasses.asdict(new))
+        self._reshape = new
+
+    @property
+    def makeup(self) -> MakeupParams:
+        return self._makeup
+
+    def set_makeup(self, params: MakeupParams | None = None, **changes: Any) -> None:
+        """Sets makeup parameters; bad values raise ValueError naming the field and change nothing."""
+        new = (params or self._makeup).replace(**changes)
+        self._native.set_makeup(**new.native_kwargs())
+        self._makeup = new
+
+    def set_preset(self, preset: str | Path | Preset) -> Preset:
+        """Applies a look (bundled name, JSON path or Preset): beauty, reshape, makeup and its filter."""
+        p = preset if isinstance(preset, Preset) else load_preset(preset)
+        self.set_beauty(p.beauty)
+        self.set_reshape(p.reshape)
+        self.set_makeup(p.makeup)
+        self.set_filter(p.filter, intensity=p.filter_intensity if p.filter else None)
+        return p
+
+    def set_faces(self, landmarks: list[np.ndarray]) -> None:
+        """The faces the face effects act on until the next call: (468, 2|3) arrays in frame pixels.
+
+        With a tracker the engine calls this itself on every frame.
+        """
+        self._native.set_faces(list(landmarks))
 
     def set_filter(self, name_or_path: str | Path | None, intensity: float | None = None) -> None:
         """Sets the LUT filter by bundled name or .cube path; None removes it."""
@@ -132,6 +195,7 @@ class Engine:
             rgba = image if fmt == "rgba" else _core.convert(image, fmt, "rgba")
             self._faces = self.tracker.track(rgba, timestamp=timestamp, camera_rotation=camera_rotation,
                                              format="rgba")
+            self._native.set_faces([f.landmarks for f in self._faces])
         return self._native.process(image, format=format, out=out, out_format=out_format)
 
     def process_texture(self, in_texture: int, out_texture: int, width: int, height: int) -> None:

@@ -10,7 +10,9 @@
 
 #include "core/error.h"
 #include "engine/engine.h"
+#include "beauty_bindings.h"
 #include "face_bindings.h"
+#include "nn_bindings.h"
 
 namespace py = pybind11;
 using namespace meiyan;
@@ -205,6 +207,7 @@ public:
     void process_texture(uint32_t in_texture, uint32_t out_texture, int width, int height) {
         engine_->process_texture(in_texture, out_texture, width, height);
     }
+    Engine& native() { return *engine_; }
 
 private:
     std::unique_ptr<Engine> engine_;
@@ -302,7 +305,9 @@ PYBIND11_MODULE(_core, m) {
         .def_property_readonly("size", &PyLut::size)
         .def_property_readonly("table", &PyLut::table, "Float32 array [b, g, r, 3] normalised to [0, 1].");
 
-    py::class_<PyEngine>(m, "Engine")
+    py::class_<PyEngine> engine_class(m, "Engine");
+    meiyan_bindings::register_beauty(engine_class);
+    engine_class
         .def(py::init<const std::string&, const std::string&>(), py::arg("backend") = "cpu", py::arg("gl_context") = "own")
         .def_property_readonly("renderer_name", &PyEngine::renderer_name)
         .def_property_readonly("backend", &PyEngine::backend)
@@ -326,4 +331,5 @@ PYBIND11_MODULE(_core, m) {
     m.def("cpu_features", [] { return std::string(meiyan_cpu_features()); });
 
     register_face(m);
+    register_nn(m);
 }

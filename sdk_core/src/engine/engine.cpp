@@ -36,6 +36,23 @@ void Engine::set_color(const ColorParams& params) {
     state_.color = params;
 }
 
+void Engine::set_beauty(const BeautyParams& params) {
+    params.validate();
+    state_.beauty = params;
+}
+
+void Engine::set_makeup(const MakeupParams& params) {
+    params.validate();
+    state_.makeup = params;
+}
+
+void Engine::set_reshape(const ReshapeParams& params) {
+    params.validate();
+    state_.reshape = params;
+}
+
+void Engine::set_faces(std::vector<FaceShape> faces) { state_.faces = std::move(faces); }
+
 void Engine::set_lut(std::shared_ptr<const Lut3D> lut) { state_.lut = std::move(lut); }
 
 void Engine::process(const ImageView& in, const ImageView& out) {

@@ -32,6 +32,15 @@ public:
     const ColorParams& color() const { return state_.color; }
     void set_lut(std::shared_ptr<const Lut3D> lut);
     const std::shared_ptr<const Lut3D>& lut() const { return state_.lut; }
+    void set_beauty(const BeautyParams& params);  // validates first; the old state stays on error
+    const BeautyParams& beauty() const { return state_.beauty; }
+    void set_makeup(const MakeupParams& params);  // validates first; the old state stays on error
+    const MakeupParams& makeup() const { return state_.makeup; }
+    void set_reshape(const ReshapeParams& params);  // validates first; the old state stays on error
+    const ReshapeParams& reshape() const { return state_.reshape; }
+    // The faces the face effects act on (landmarks in frame pixels), until the next call.
+    void set_faces(std::vector<FaceShape> faces);
+    const std::vector<FaceShape>& faces() const { return state_.faces; }
 
     // `out` has the size of `in`; formats may differ; both may view the same memory.
     void process(const ImageView& in, const ImageView& out);

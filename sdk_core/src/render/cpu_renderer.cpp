@@ -1,4 +1,8 @@
+#include "effects/beauty/beauty_cpu.h"
+#include "effects/beauty/face_regions.h"
+#include "effects/beauty/reshape.h"
 #include "effects/color/color_grade_cpu.h"
+#include "effects/makeup/makeup_cpu.h"
 #include "render/renderer.h"
 
 namespace meiyan {
@@ -10,8 +14,17 @@ public:
     std::string name() const override { return "cpu"; }
     void render(const EffectState& state, const ImageView& frame) override {
         if (state.is_identity()) return;
-        color_grade_cpu(state.color, state.lut.get(), frame);
+        if (state.reshape_active()) reshape_.apply(build_reshape_field(state.reshape, state.faces, frame.width, frame.height), frame);
+        if (state.beauty_active()) beauty_.apply(state.beauty, build_beauty_grid(state.faces, frame.width, frame.height), frame);
+        if (state.makeup_active()) {
+            makeup_cpu(state.makeup, build_makeup_grid(state.makeup, state.faces, frame.width, frame.height), frame);
+        }
+        if (!state.color_is_identity()) color_grade_cpu(state.color, state.lut.get(), frame);
     }
+
+private:
+    BeautyCpu beauty_;
+    ReshapeCpu reshape_;
 };
 
 }  // namespace

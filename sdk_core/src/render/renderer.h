@@ -4,9 +4,12 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "effects/beauty/beauty_params.h"
 #include "effects/color/color_params.h"
 #include "effects/color/lut3d.h"
+#include "effects/makeup/makeup_params.h"
 #include "image/image.h"
 
 namespace meiyan {
@@ -14,8 +17,16 @@ namespace meiyan {
 struct EffectState {
     ColorParams color;
     std::shared_ptr<const Lut3D> lut;  // null: no LUT
+    BeautyParams beauty;
+    ReshapeParams reshape;
+    MakeupParams makeup;
+    std::vector<FaceShape> faces;  // the faces of this frame, for the face effects
 
-    bool is_identity() const { return color.is_neutral() && (!lut || color.lut_intensity == 0.0f); }
+    bool color_is_identity() const { return color.is_neutral() && (!lut || color.lut_intensity == 0.0f); }
+    bool beauty_active() const { return !faces.empty() && !beauty.is_neutral(); }
+    bool reshape_active() const { return !faces.empty() && !reshape.is_neutral(); }
+    bool makeup_active() const { return !faces.empty() && !makeup.is_neutral(); }
+    bool is_identity() const { return color_is_identity() && !beauty_active() && !reshape_active() && !makeup_active(); }
 };
 
 class Renderer {

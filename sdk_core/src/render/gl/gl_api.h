@@ -32,6 +32,10 @@ namespace meiyan::gl {
     X(PFNGLGETUNIFORMLOCATIONPROC, GetUniformLocation)                    \
     X(PFNGLUNIFORM1IPROC, Uniform1i)                                      \
     X(PFNGLUNIFORM1FPROC, Uniform1f)                                      \
+    X(PFNGLUNIFORM2IPROC, Uniform2i)                                      \
+    X(PFNGLUNIFORM2IVPROC, Uniform2iv)                                    \
+    X(PFNGLUNIFORM3IPROC, Uniform3i)                                      \
+    X(PFNGLUNIFORM4FPROC, Uniform4f)                                      \
     X(PFNGLGENTEXTURESPROC, GenTextures)                                  \
     X(PFNGLDELETETEXTURESPROC, DeleteTextures)                            \
     X(PFNGLBINDTEXTUREPROC, BindTexture)                                  \

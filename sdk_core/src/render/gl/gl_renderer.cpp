@@ -5,6 +5,9 @@
 #include <vector>
 
 #include "core/error.h"
+#include "effects/beauty/face_regions.h"
+#include "effects/beauty/reshape.h"
+#include "effects/makeup/makeup_cpu.h"
 #include "render/gl/egl_context.h"
 #include "render/gl/gl_api.h"
 #include "render/gl/gl_program.h"
@@ -30,7 +33,7 @@ public:
         api.GetIntegerv(GL_VERTEX_ARRAY_BINDING, &vertex_array_);
         api.GetIntegerv(GL_VIEWPORT, viewport_);
         api.GetIntegerv(GL_ACTIVE_TEXTURE, &active_texture_);
-        for (int unit = 0; unit < 2; ++unit) {
+        for (int unit = 0; unit < kUnits; ++unit) {
             api.ActiveTexture(static_cast<GLenum>(GL_TEXTURE0 + unit));
             api.GetIntegerv(GL_TEXTURE_BINDING_2D, &texture_2d_[unit]);
             api.GetIntegerv(GL_TEXTURE_BINDING_3D, &texture_3d_[unit]);
@@ -41,7 +44,7 @@ public:
         cull_ = api.IsEnabled(GL_CULL_FACE);
     }
     ~StateGuard() {
-        for (int unit = 0; unit < 2; ++unit) {
+        for (int unit = 0; unit < kUnits; ++unit) {
             api_.ActiveTexture(static_cast<GLenum>(GL_TEXTURE0 + unit));
             api_.BindTexture(GL_TEXTURE_2D, static_cast<GLuint>(texture_2d_[unit]));
             api_.BindTexture(GL_TEXTURE_3D, static_cast<GLuint>(texture_3d_[unit]));
@@ -63,7 +66,8 @@ private:
     const Api& api_;
     GLint framebuffer_ = 0, program_ = 0, vertex_array_ = 0, active_texture_ = GL_TEXTURE0;
     GLint viewport_[4] = {0, 0, 0, 0};
-    GLint texture_2d_[2] = {0, 0}, texture_3d_[2] = {0, 0};
+    static constexpr int kUnits = 4;  // texture units the passes use
+    GLint texture_2d_[kUnits] = {}, texture_3d_[kUnits] = {};
     GLboolean blend_ = GL_FALSE, depth_ = GL_FALSE, scissor_ = GL_FALSE, cull_ = GL_FALSE;
 };
 
@@ -82,9 +86,16 @@ public:
         if (context_) context_->make_current();
         GLuint textures[] = {frame_tex_, target_tex_, lut_tex_};
         api_.DeleteTextures(3, textures);
+        api_.DeleteTextures(kBeautyTextures, beauty_tex_);
         api_.DeleteFramebuffers(1, &fbo_);
         api_.DeleteVertexArrays(1, &vao_);
         color_grade_ = gl::Program();
+        reduce_ = gl::Program();
+        bilateral_ = gl::Program();
+        skin_tone_ = gl::Program();
+        reshape_ = gl::Program();
+        makeup_ = gl::Program();
+        beauty_ = gl::Program();
     }
 
     std::string name() const override { return name_.empty() ? "GL (not yet initialised)" : name_; }
@@ -139,6 +150,13 @@ private:
         const char* version = reinterpret_cast<const char*>(api_.GetString(GL_VERSION));
         name_ = std::string("GL: ") + (renderer ? renderer : "?") + " | " + (version ? version : "?");
         color_grade_ = gl::Program(api_, dialect, "common/fullscreen.vert.glsl", "color/color_grade.frag.glsl");
+        reduce_ = gl::Program(api_, dialect, "common/fullscreen.vert.glsl", "beauty/reduce.frag.glsl");
+        bilateral_ = gl::Program(api_, dialect, "common/fullscreen.vert.glsl", "beauty/bilateral.frag.glsl");
+        skin_tone_ = gl::Program(api_, dialect, "common/fullscreen.vert.glsl", "beauty/skin_tone.frag.glsl");
+        beauty_ = gl::Program(api_, dialect, "common/fullscreen.vert.glsl", "beauty/beauty.frag.glsl");
+        reshape_ = gl::Program(api_, dialect, "common/fullscreen.vert.glsl", "beauty/reshape.frag.glsl");
+        makeup_ = gl::Program(api_, dialect, "common/fullscreen.vert.glsl", "makeup/makeup.frag.glsl");
+        api_.GenTextures(kBeautyTextures, beauty_tex_);
         GLuint textures[3];
         api_.GenTextures(3, textures);
         frame_tex_ = textures[0];
@@ -219,17 +237,178 @@ private:
         uploaded_lut_ = lut;
     }
 
-    void draw(const EffectState& state, GLuint in_tex, GLuint out_tex, int w, int h) {
+    void set_target(GLuint out_tex, int w, int h) {
         api_.BindFramebuffer(GL_FRAMEBUFFER, fbo_);
         api_.FramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, out_tex, 0);
         if (api_.CheckFramebufferStatus(GL_FRAMEBUFFER) != GL_FRAMEBUFFER_COMPLETE) {
             fail(MEIYAN_ERROR_GL, "the output texture cannot be rendered to (it must be an RGBA8 GL_TEXTURE_2D)");
         }
+        api_.Viewport(0, 0, w, h);
+    }
+
+    void bind_input(const gl::Program& p, int unit, const char* name, GLuint tex) {
+        api_.ActiveTexture(static_cast<GLenum>(GL_TEXTURE0 + unit));
+        api_.BindTexture(GL_TEXTURE_2D, tex);
+        api_.Uniform1i(p.uniform(name), unit);
+    }
+
+    void draw(const EffectState& state, GLuint in_tex, GLuint out_tex, int w, int h) {
         api_.Disable(GL_BLEND);
         api_.Disable(GL_DEPTH_TEST);
         api_.Disable(GL_SCISSOR_TEST);
         api_.Disable(GL_CULL_FACE);
-        api_.Viewport(0, 0, w, h);
+        api_.BindVertexArray(vao_);
+        // Reshape, beauty, makeup, colour: each stage with work renders into the other of two frame
+        // textures, the last one into out_tex.
+        enum Stage { kReshape, kBeauty, kMakeup, kColor };
+        Stage stages[4];
+        int n = 0;
+        if (state.reshape_active()) stages[n++] = kReshape;
+        if (state.beauty_active()) stages[n++] = kBeauty;
+        if (state.makeup_active()) stages[n++] = kMakeup;
+        if (!state.color_is_identity() || n == 0) stages[n++] = kColor;
+        if (n > 1 && (w != beauty_w_ || h != beauty_h_)) {
+            allocate_2d(beauty_tex_[kBeautyFrame], w, h);
+            allocate_2d(beauty_tex_[kReshapeFrame], w, h);
+            beauty_w_ = w;
+            beauty_h_ = h;
+        }
+        GLuint src = in_tex;
+        for (int i = 0; i < n; ++i) {
+            const GLuint dst = i == n - 1 ? out_tex : beauty_tex_[i % 2 == 0 ? kBeautyFrame : kReshapeFrame];
+            switch (stages[i]) {
+                case kReshape: draw_reshape(state, src, dst, w, h); break;
+                case kBeauty: draw_beauty(state, src, dst, w, h); break;
+                case kMakeup: draw_makeup(state, src, dst, w, h); break;
+                case kColor: draw_color(state, src, dst, w, h); break;
+            }
+            src = dst;
+        }
+    }
+
+    void draw_makeup(const EffectState& state, GLuint in_tex, GLuint out_tex, int w, int h) {
+        const MakeupGrid grid = build_makeup_grid(state.makeup, state.faces, w, h);
+        if (grid.width != makeup_w_ || grid.height != makeup_h_) {
+            allocate_2d(beauty_tex_[kMakeupMask], grid.width, grid.height);
+            makeup_w_ = grid.width;
+            makeup_h_ = grid.height;
+        }
+        api_.ActiveTexture(GL_TEXTURE0);
+        api_.BindTexture(GL_TEXTURE_2D, beauty_tex_[kMakeupMask]);
+        api_.PixelStorei(GL_UNPACK_ALIGNMENT, 1);
+        api_.TexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, grid.width, grid.height, GL_RGBA, GL_UNSIGNED_BYTE, grid.mask.data());
+        set_target(out_tex, w, h);
+        const gl::Program& p = makeup_;
+        api_.UseProgram(p.id());
+        bind_input(p, 0, "u_image", in_tex);
+        bind_input(p, 1, "u_mask", beauty_tex_[kMakeupMask]);
+        api_.Uniform1i(p.uniform("u_factor"), grid.factor);
+        api_.Uniform2i(p.uniform("u_grid_size"), grid.width, grid.height);
+        const MakeupParams& m = state.makeup;
+        api_.Uniform4f(p.uniform("u_lips"), m.lips.color[0], m.lips.color[1], m.lips.color[2], m.lips.intensity);
+        api_.Uniform4f(p.uniform("u_blush"), m.blush.color[0], m.blush.color[1], m.blush.color[2], m.blush.intensity);
+        api_.Uniform4f(p.uniform("u_brows"), m.brows.color[0], m.brows.color[1], m.brows.color[2], m.brows.intensity);
+        api_.Uniform3i(p.uniform("u_blend"), static_cast<GLint>(m.lips.blend), static_cast<GLint>(m.blush.blend),
+                       static_cast<GLint>(m.brows.blend));
+        api_.Uniform1f(p.uniform("u_gloss"), m.lip_gloss);
+        api_.DrawArrays(GL_TRIANGLES, 0, 3);
+    }
+
+    void draw_reshape(const EffectState& state, GLuint in_tex, GLuint out_tex, int w, int h) {
+        const ReshapeField field = build_reshape_field(state.reshape, state.faces, w, h);
+        if (field.width != field_w_ || field.height != field_h_) {
+            allocate_2d(beauty_tex_[kReshapeField], field.width, field.height);
+            field_w_ = field.width;
+            field_h_ = field.height;
+        }
+        api_.ActiveTexture(GL_TEXTURE0);
+        api_.BindTexture(GL_TEXTURE_2D, beauty_tex_[kReshapeField]);
+        api_.PixelStorei(GL_UNPACK_ALIGNMENT, 1);
+        api_.TexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, field.width, field.height, GL_RGBA, GL_UNSIGNED_BYTE, field.field.data());
+        set_target(out_tex, w, h);
+        const gl::Program& p = reshape_;
+        api_.UseProgram(p.id());
+        bind_input(p, 0, "u_image", in_tex);
+        bind_input(p, 1, "u_field", beauty_tex_[kReshapeField]);
+        api_.Uniform1i(p.uniform("u_factor"), field.factor);
+        api_.Uniform2i(p.uniform("u_grid_size"), field.width, field.height);
+        api_.Uniform2i(p.uniform("u_image_size"), w, h);
+        api_.Uniform1f(p.uniform("u_range"), field.range);
+        api_.DrawArrays(GL_TRIANGLES, 0, 3);
+    }
+
+    // The passes of beauty_cpu.cpp: reduce, bilateral across, bilateral down, skin tone, full resolution.
+    void draw_beauty(const EffectState& state, GLuint in_tex, GLuint out_tex, int w, int h) {
+        const BeautyGrid grid = build_beauty_grid(state.faces, w, h);
+        if (grid.empty()) {
+            draw_copy(in_tex, out_tex, w, h);
+            return;
+        }
+        const int gw = grid.width, gh = grid.height;
+        if (gw != grid_w_ || gh != grid_h_) {
+            for (int i : {kBeautyReduced, kBeautyAcross, kBeautySmooth, kBeautyMask}) allocate_2d(beauty_tex_[i], gw, gh);
+            allocate_2d(beauty_tex_[kBeautyTone], 1, 1);
+            grid_w_ = gw;
+            grid_h_ = gh;
+        }
+        api_.ActiveTexture(GL_TEXTURE0);
+        api_.BindTexture(GL_TEXTURE_2D, beauty_tex_[kBeautyMask]);
+        api_.PixelStorei(GL_UNPACK_ALIGNMENT, 1);
+        api_.TexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, gw, gh, GL_RGBA, GL_UNSIGNED_BYTE, grid.mask.data());
+
+        set_target(beauty_tex_[kBeautyReduced], gw, gh);
+        api_.UseProgram(reduce_.id());
+        bind_input(reduce_, 0, "u_image", in_tex);
+        api_.Uniform1i(reduce_.uniform("u_factor"), grid.factor);
+        api_.Uniform2i(reduce_.uniform("u_image_size"), w, h);
+        api_.DrawArrays(GL_TRIANGLES, 0, 3);
+
+        const float sigma_range = beauty::bilateral_sigma_range(state.beauty.smoothing);
+        api_.UseProgram(bilateral_.id());
+        api_.Uniform2i(bilateral_.uniform("u_grid_size"), gw, gh);
+        api_.Uniform1f(bilateral_.uniform("u_sigma_range"), sigma_range);
+        set_target(beauty_tex_[kBeautyAcross], gw, gh);
+        bind_input(bilateral_, 0, "u_source", beauty_tex_[kBeautyReduced]);
+        api_.Uniform2i(bilateral_.uniform("u_direction"), 1, 0);
+        api_.DrawArrays(GL_TRIANGLES, 0, 3);
+        set_target(beauty_tex_[kBeautySmooth], gw, gh);
+        bind_input(bilateral_, 0, "u_source", beauty_tex_[kBeautyAcross]);
+        api_.Uniform2i(bilateral_.uniform("u_direction"), 0, 1);
+        api_.DrawArrays(GL_TRIANGLES, 0, 3);
+
+        set_target(beauty_tex_[kBeautyTone], 1, 1);
+        api_.UseProgram(skin_tone_.id());
+        bind_input(skin_tone_, 0, "u_reduced", beauty_tex_[kBeautyReduced]);
+        const int count = static_cast<int>(std::min<std::size_t>(grid.tone_samples.size() / 2, kMaxToneSamples));
+        api_.Uniform1i(skin_tone_.uniform("u_count"), count);
+        if (count > 0) api_.Uniform2iv(skin_tone_.uniform("u_samples"), count, grid.tone_samples.data());
+        api_.DrawArrays(GL_TRIANGLES, 0, 3);
+
+        set_target(out_tex, w, h);
+        const gl::Program& p = beauty_;
+        api_.UseProgram(p.id());
+        bind_input(p, 0, "u_image", in_tex);
+        bind_input(p, 1, "u_smooth", beauty_tex_[kBeautySmooth]);
+        bind_input(p, 2, "u_mask", beauty_tex_[kBeautyMask]);
+        bind_input(p, 3, "u_tone", beauty_tex_[kBeautyTone]);
+        api_.Uniform1i(p.uniform("u_factor"), grid.factor);
+        api_.Uniform2i(p.uniform("u_grid_size"), gw, gh);
+        api_.Uniform2i(p.uniform("u_image_size"), w, h);
+        api_.Uniform1f(p.uniform("u_smoothing"), state.beauty.smoothing);
+        api_.Uniform1f(p.uniform("u_whitening"), state.beauty.whitening);
+        api_.Uniform1f(p.uniform("u_rosy"), state.beauty.rosy);
+        api_.Uniform1f(p.uniform("u_sharpen"), state.beauty.sharpen);
+        api_.DrawArrays(GL_TRIANGLES, 0, 3);
+    }
+
+    // Beauty with no face on the grid changes nothing: the neutral colour grade copies.
+    void draw_copy(GLuint in_tex, GLuint out_tex, int w, int h) {
+        EffectState neutral;
+        draw_color(neutral, in_tex, out_tex, w, h);
+    }
+
+    void draw_color(const EffectState& state, GLuint in_tex, GLuint out_tex, int w, int h) {
+        set_target(out_tex, w, h);
         const gl::Program& p = color_grade_;
         api_.UseProgram(p.id());
         api_.ActiveTexture(GL_TEXTURE0);
@@ -247,7 +426,6 @@ private:
         api_.BindTexture(GL_TEXTURE_3D, lut_tex_);
         api_.Uniform1i(p.uniform("u_lut"), 1);
         api_.Uniform1i(p.uniform("u_lut_size"), state.lut ? state.lut->size() : 0);
-        api_.BindVertexArray(vao_);
         api_.DrawArrays(GL_TRIANGLES, 0, 3);
     }
 
@@ -255,7 +433,22 @@ private:
     Api api_;
     bool ready_ = false;
     std::string name_;
-    gl::Program color_grade_;
+    gl::Program color_grade_, reduce_, bilateral_, skin_tone_, beauty_, reshape_, makeup_;
+    enum {
+        kBeautyReduced,
+        kBeautyAcross,
+        kBeautySmooth,
+        kBeautyMask,
+        kBeautyTone,
+        kBeautyFrame,
+        kReshapeFrame,
+        kReshapeField,
+        kMakeupMask,
+        kBeautyTextures
+    };
+    static constexpr std::size_t kMaxToneSamples = 36;  // the size of u_samples in skin_tone.frag.glsl
+    GLuint beauty_tex_[kBeautyTextures] = {};
+    int grid_w_ = 0, grid_h_ = 0, beauty_w_ = 0, beauty_h_ = 0, field_w_ = 0, field_h_ = 0, makeup_w_ = 0, makeup_h_ = 0;
     GLuint frame_tex_ = 0, target_tex_ = 0, lut_tex_ = 0, fbo_ = 0, vao_ = 0;
     int frame_w_ = 0, frame_h_ = 0;
     std::shared_ptr<const Lut3D> uploaded_lut_;  // kept alive so a new LUT never aliases its address

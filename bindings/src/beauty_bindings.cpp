@@ -1,0 +1,60 @@
+#include "beauty_bindings.h"
+
+#include <cmath>
+#include <string>
+
+namespace py = pybind11;
+
+namespace meiyan_bindings {
+
+std::vector<meiyan::FaceShape> faces_from_arrays(const py::sequence& landmarks) {
+    std::vector<meiyan::FaceShape> faces;
+    for (std::size_t i = 0; i < landmarks.size(); ++i) {
+        const auto a = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(landmarks[i]);
+        if (!a || a.ndim() != 2 || a.shape(0) < meiyan::kFaceMeshPoints || (a.shape(1) != 2 && a.shape(1) != 3)) {
+            throw py::value_error("face " + std::to_string(i) + ": landmarks must be a float array of shape (468, 2) or (468, 3)");
+        }
+        meiyan::FaceShape f;
+        const float* d = a.data();
+        const py::ssize_t cols = a.shape(1);
+        for (int k = 0; k < meiyan::kFaceMeshPoints; ++k) {
+            const float x = d[k * cols], y = d[k * cols + 1];
+            if (!std::isfinite(x) || !std::isfinite(y)) {
+                throw py::value_error("face " + std::to_string(i) + ": landmark " + std::to_string(k) + " is not finite");
+            }
+            f.points[static_cast<std::size_t>(k)] = {x, y};
+        }
+        faces.push_back(f);
+    }
+    return faces;
+}
+
+meiyan::MakeupLayer makeup_layer(const char* name, const std::array<float, 3>& color, float intensity,
+                                 const std::string& blend) {
+    meiyan::MakeupLayer l;
+    for (int c = 0; c < 3; ++c) l.color[c] = color[static_cast<std::size_t>(c)];
+    l.intensity = intensity;
+    if (blend == "normal") {
+        l.blend = meiyan::BlendMode::Normal;
+    } else if (blend == "multiply") {
+        l.blend = meiyan::BlendMode::Multiply;
+    } else if (blend == "soft_light") {
+        l.blend = meiyan::BlendMode::SoftLight;
+    } else if (blend == "overlay") {
+        l.blend = meiyan::BlendMode::Overlay;
+    } else {
+        throw py::value_error(std::string(name) + "_blend must be normal, multiply, soft_light or overlay, got '" + blend + "'");
+    }
+    return l;
+}
+
+py::dict beauty_dict(const meiyan::BeautyParams& p) {
+    py::dict d;
+    d["smoothing"] = p.smoothing;
+    d["whitening"] = p.whitening;
+    d["rosy"] = p.rosy;
+    d["sharpen"] = p.sharpen;
+    return d;
+}
+
+}  // namespace meiyan_bindings

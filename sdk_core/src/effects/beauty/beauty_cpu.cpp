@@ -1,0 +1,263 @@
+#include "effects/beauty/beauty_cpu.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace meiyan {
+
+namespace {
+
+inline uint8_t to_u8(float x) { return static_cast<uint8_t>(std::clamp(x, 0.0f, 1.0f) * 255.0f + 0.5f); }
+constexpr float kInv255 = 1.0f / 255.0f;
+inline float luma(const float c[3]) { return 0.299f * c[0] + 0.587f * c[1] + 0.114f * c[2]; }
+inline void chroma(const float c[3], float& cb, float& cr) {
+    cb = -0.168736f * c[0] - 0.331264f * c[1] + 0.5f * c[2];
+    cr = 0.5f * c[0] - 0.418688f * c[1] - 0.081312f * c[2];
+}
+
+constexpr int kCurveSize = 1024;
+
+// exp(-x) for x >= 0 by linear interpolation in a table over [0, kExpMax); 0 beyond.
+struct ExpTable {
+    static constexpr int kSize = 4096;
+    static constexpr float kExpMax = 24.0f;
+    float v[kSize + 1];
+    ExpTable() {
+        for (int i = 0; i <= kSize; ++i) v[i] = std::exp(-static_cast<float>(i) * kExpMax / kSize);
+    }
+    float operator()(float x) const {
+        const float t = x * (kSize / kExpMax);
+        if (!(t < static_cast<float>(kSize))) return 0.0f;
+        const int i = static_cast<int>(t);
+        return v[i] + (v[i + 1] - v[i]) * (t - static_cast<float>(i));
+    }
+};
+
+const ExpTable& exp_table() {
+    static const ExpTable table;  // immutable after construction (thread-safe static init)
+    return table;
+}
+
+struct Box {
+    int x0, y0, x1, y1;
+};
+
+Box grow(const BeautyGrid& g, int by) {
+    return {std::max(0, g.x0 - by), std::max(0, g.y0 - by), std::min(g.width, g.x1 + by), std::min(g.height, g.y1 + by)};
+}
+
+// One direction of the bilateral filter on the grid (dx, dy = 1, 0 or 0, 1), inside `box`.
+void bilateral(const uint8_t* src, uint8_t* dst, int w, int h, Box box, int dx, int dy, float sigma_range) {
+    const int r = beauty::kBilateralRadius;
+    float spatial[2 * beauty::kBilateralRadius + 1];
+    for (int k = -r; k <= r; ++k) {
+        spatial[k + r] = std::exp(-static_cast<float>(k * k) / (2.0f * beauty::kBilateralSigmaSpace * beauty::kBilateralSigmaSpace));
+    }
+    const float inv_2sr2 = 1.0f / (2.0f * sigma_range * sigma_range);
+    for (int y = box.y0; y < box.y1; ++y) {
+        for (int x = box.x0; x < box.x1; ++x) {
+            const uint8_t* cp = src + 4 * (static_cast<std::size_t>(y) * w + x);
+            const float c[3] = {cp[0] * kInv255, cp[1] * kInv255, cp[2] * kInv255};
+            const float yc = luma(c);
+            float sum[3] = {0, 0, 0}, wsum = 0;
+            for (int k = -r; k <= r; ++k) {
+                const int qx = std::clamp(x + k * dx, 0, w - 1), qy = std::clamp(y + k * dy, 0, h - 1);
+                const uint8_t* qp = src + 4 * (static_cast<std::size_t>(qy) * w + qx);
+                const float q[3] = {qp[0] * kInv255, qp[1] * kInv255, qp[2] * kInv255};
+                const float d = luma(q) - yc;
+                const float wgt = spatial[k + r] * exp_table()(d * d * inv_2sr2);
+                for (int ch = 0; ch < 3; ++ch) sum[ch] += wgt * q[ch];
+                wsum += wgt;
+            }
+            uint8_t* out = dst + 4 * (static_cast<std::size_t>(y) * w + x);
+            for (int ch = 0; ch < 3; ++ch) out[ch] = to_u8(sum[ch] / wsum);
+            out[3] = 255;
+        }
+    }
+}
+
+// Bilinear sample of a grid RGBA8 plane at grid coordinates (u, v), edges clamped; channels 0..n-1.
+inline void bilinear(const uint8_t* plane, int w, int h, float u, float v, int n, float* out) {
+    const float fu = std::floor(u), fv = std::floor(v);
+    const float ax = u - fu, ay = v - fv;
+    const int x0 = static_cast<int>(fu), y0 = static_cast<int>(fv);
+    const int xa = std::clamp(x0, 0, w - 1), xb = std::clamp(x0 + 1, 0, w - 1);
+    const int ya = std::clamp(y0, 0, h - 1), yb = std::clamp(y0 + 1, 0, h - 1);
+    const uint8_t* p00 = plane + 4 * (static_cast<std::size_t>(ya) * w + xa);
+    const uint8_t* p10 = plane + 4 * (static_cast<std::size_t>(ya) * w + xb);
+    const uint8_t* p01 = plane + 4 * (static_cast<std::size_t>(yb) * w + xa);
+    const uint8_t* p11 = plane + 4 * (static_cast<std::size_t>(yb) * w + xb);
+    for (int c = 0; c < n; ++c) {
+        const float top = p00[c] * kInv255 + (p10[c] * kInv255 - p00[c] * kInv255) * ax;
+        const float bottom = p01[c] * kInv255 + (p11[c] * kInv255 - p01[c] * kInv255) * ax;
+        out[c] = top + (bottom - top) * ay;
+    }
+}
+
+}  // namespace
+
+namespace beauty {
+
+void skin_tone(const BeautyGrid& grid, const uint8_t* reduced, uint8_t tone[3]) {
+    float sum[3] = {0, 0, 0};
+    const std::size_t n = grid.tone_samples.size() / 2;
+    for (std::size_t i = 0; i < n; ++i) {
+        const uint8_t* p = reduced + 4 * (static_cast<std::size_t>(grid.tone_samples[2 * i + 1]) * grid.width +
+                                          grid.tone_samples[2 * i]);
+        for (int c = 0; c < 3; ++c) sum[c] += p[c] * kInv255;
+    }
+    for (int c = 0; c < 3; ++c) tone[c] = to_u8(n ? sum[c] / static_cast<float>(n) : 0.0f);
+}
+
+}  // namespace beauty
+
+void BeautyCpu::apply(const BeautyParams& params, const BeautyGrid& grid, const ImageView& rgba) {
+    if (grid.empty() || params.is_neutral()) return;
+    const int w = grid.width, h = grid.height, f = grid.factor;
+    const int fw = rgba.width, fh = rgba.height;
+    const std::size_t plane = static_cast<std::size_t>(w) * h * 4;
+    reduced_.assign(plane, 0);
+    across_.assign(plane, 0);
+    smooth_.assign(plane, 0);
+    const int r = beauty::kBilateralRadius;
+
+    // Reduce: mean of each factor x factor block (clipped at the frame's edge).
+    const Box rb = grow(grid, 2 * r + 1);
+    for (int y = rb.y0; y < rb.y1; ++y) {
+        for (int x = rb.x0; x < rb.x1; ++x) {
+            int sum[3] = {0, 0, 0}, n = 0;
+            for (int yy = y * f; yy < std::min(y * f + f, fh); ++yy) {
+                const uint8_t* row = rgba.data[0] + static_cast<std::ptrdiff_t>(yy) * rgba.stride[0];
+                for (int xx = x * f; xx < std::min(x * f + f, fw); ++xx) {
+                    for (int c = 0; c < 3; ++c) sum[c] += row[4 * xx + c];
+                    ++n;
+                }
+            }
+            uint8_t* out = &reduced_[4 * (static_cast<std::size_t>(y) * w + x)];
+            for (int c = 0; c < 3; ++c) out[c] = to_u8(static_cast<float>(sum[c]) * kInv255 / static_cast<float>(n));
+            out[3] = 255;
+        }
+    }
+    const float sigma_range = beauty::bilateral_sigma_range(params.smoothing);
+    if (params.smoothing > 0.0f) {
+        bilateral(reduced_.data(), across_.data(), w, h, grow(grid, r + 1), 1, 0, sigma_range);
+        bilateral(across_.data(), smooth_.data(), w, h, grow(grid, 1), 0, 1, sigma_range);
+    }
+    uint8_t tone_u8[3];
+    beauty::skin_tone(grid, reduced_.data(), tone_u8);
+    const float tone[3] = {tone_u8[0] * kInv255, tone_u8[1] * kInv255, tone_u8[2] * kInv255};
+    float tone_cb, tone_cr;
+    chroma(tone, tone_cb, tone_cr);
+
+    // The frame region the masks cover, plus one pixel for the sharpening neighbourhood, copied so
+    // that sharpening reads unmodified neighbours.
+    const int X0 = std::max(0, grid.x0 * f - 1), Y0 = std::max(0, grid.y0 * f - 1);
+    const int X1 = std::min(fw, grid.x1 * f + 1), Y1 = std::min(fh, grid.y1 * f + 1);
+    const int sw = X1 - X0;
+    source_.resize(static_cast<std::size_t>(sw) * (Y1 - Y0) * 4);
+    for (int y = Y0; y < Y1; ++y) {
+        std::memcpy(&source_[static_cast<std::size_t>(y - Y0) * sw * 4],
+                    rgba.data[0] + static_cast<std::ptrdiff_t>(y) * rgba.stride[0] + 4 * X0, static_cast<std::size_t>(sw) * 4);
+    }
+    auto src_at = [&](int x, int y) {
+        x = std::clamp(x, 0, fw - 1);
+        y = std::clamp(y, 0, fh - 1);
+        return &source_[(static_cast<std::size_t>(y - Y0) * sw + (x - X0)) * 4];
+    };
+    const float inv_f = 1.0f / static_cast<float>(f);
+    const float beta = beauty::whitening_beta(params.whitening);
+    const float inv_log_beta = params.whitening > 0.0f ? 1.0f / std::log(beta) : 0.0f;
+    const float inv_2e2 = 1.0f / (2.0f * beauty::kEdgeSigma * beauty::kEdgeSigma);
+    const float inv_2c2 = 1.0f / (2.0f * beauty::kSkinChromaSigma * beauty::kSkinChromaSigma);
+    // Tables for the transcendental functions: their interpolation error (< 1e-5) is far below a
+    // level, so results stay within rounding of the shader, which calls log and exp directly.
+    float curve[kCurveSize + 1];
+    for (int i = 0; i <= kCurveSize; ++i) {
+        const float x = static_cast<float>(i) / kCurveSize;
+        curve[i] = params.whitening > 0.0f ? std::log(x * (beta - 1.0f) + 1.0f) * inv_log_beta : x;
+    }
+    const ExpTable& ex = exp_table();
+    // The columns' grid cells and weights, shared by every row.
+    const int xs = std::max(0, grid.x0 * f), xe = std::min(fw, grid.x1 * f);
+    cols_.resize(static_cast<std::size_t>(std::max(0, xe - xs)));
+    for (int x = xs; x < xe; ++x) {
+        const float u = (static_cast<float>(x) + 0.5f) * inv_f - 0.5f;
+        const float fu = std::floor(u);
+        Column& c = cols_[static_cast<std::size_t>(x - xs)];
+        c.a = std::clamp(static_cast<int>(fu), 0, w - 1);
+        c.b = std::clamp(static_cast<int>(fu) + 1, 0, w - 1);
+        c.t = u - fu;
+    }
+    // Per row, the grid rows interpolated vertically first: mask (2) and smooth (3) per grid column.
+    row_.resize(static_cast<std::size_t>(w) * 5);
+    for (int y = std::max(0, grid.y0 * f); y < std::min(fh, grid.y1 * f); ++y) {
+        uint8_t* row = rgba.data[0] + static_cast<std::ptrdiff_t>(y) * rgba.stride[0];
+        const float v = (static_cast<float>(y) + 0.5f) * inv_f - 0.5f;
+        const float fv = std::floor(v), ay = v - fv;
+        const int ya = std::clamp(static_cast<int>(fv), 0, h - 1), yb = std::clamp(static_cast<int>(fv) + 1, 0, h - 1);
+        const uint8_t* ma = &grid.mask[4 * static_cast<std::size_t>(ya) * w];
+        const uint8_t* mb = &grid.mask[4 * static_cast<std::size_t>(yb) * w];
+        const uint8_t* sa = &smooth_[4 * static_cast<std::size_t>(ya) * w];
+        const uint8_t* sb = &smooth_[4 * static_cast<std::size_t>(yb) * w];
+        bool any = false;
+        for (int gx = grid.x0; gx < grid.x1; ++gx) {
+            float* cell = &row_[5 * static_cast<std::size_t>(gx)];
+            const std::size_t i = 4 * static_cast<std::size_t>(gx);
+            for (int c = 0; c < 2; ++c) {
+                cell[c] = ma[i + c] * kInv255 + (mb[i + c] * kInv255 - ma[i + c] * kInv255) * ay;
+                any = any || cell[c] != 0.0f;
+            }
+            for (int c = 0; c < 3; ++c) cell[2 + c] = sa[i + c] * kInv255 + (sb[i + c] * kInv255 - sa[i + c] * kInv255) * ay;
+        }
+        if (!any) continue;
+        for (int x = xs; x < xe; ++x) {
+            const Column& col = cols_[static_cast<std::size_t>(x - xs)];
+            const float* ca = &row_[5 * static_cast<std::size_t>(col.a)];
+            const float* cb_ = &row_[5 * static_cast<std::size_t>(col.b)];
+            const float m0 = ca[0] + (cb_[0] - ca[0]) * col.t, m1 = ca[1] + (cb_[1] - ca[1]) * col.t;
+            if (m0 == 0.0f && m1 == 0.0f) continue;
+            const uint8_t* cp = &source_[(static_cast<std::size_t>(y - Y0) * sw + (x - X0)) * 4];
+            const float c[3] = {cp[0] * kInv255, cp[1] * kInv255, cp[2] * kInv255};
+            float cb, cr;
+            chroma(c, cb, cr);
+            const float dcb = cb - tone_cb, dcr = cr - tone_cr;
+            const float skin = m0 * ex((dcb * dcb + dcr * dcr) * inv_2c2);
+            float rgb[3] = {c[0], c[1], c[2]};
+            if (params.smoothing > 0.0f && skin > 0.0f) {
+                const float s[3] = {ca[2] + (cb_[2] - ca[2]) * col.t, ca[3] + (cb_[3] - ca[3]) * col.t,
+                                    ca[4] + (cb_[4] - ca[4]) * col.t};
+                const float d = luma(s) - luma(c);
+                const float k = params.smoothing * skin * ex(d * d * inv_2e2);
+                for (int ch = 0; ch < 3; ++ch) rgb[ch] += (s[ch] - rgb[ch]) * k;
+            }
+            if (params.whitening > 0.0f && skin > 0.0f) {
+                for (float& ch : rgb) {
+                    const float t = std::clamp(ch, 0.0f, 1.0f) * kCurveSize;
+                    const int i0 = std::min(static_cast<int>(t), kCurveSize - 1);
+                    const float curved = curve[i0] + (curve[i0 + 1] - curve[i0]) * (t - static_cast<float>(i0));
+                    ch += (curved - ch) * skin;
+                }
+            }
+            if (params.rosy > 0.0f) {
+                const float k = beauty::kRosyStrength * params.rosy * skin;
+                for (int ch = 0; ch < 3; ++ch) rgb[ch] *= 1.0f + (beauty::kRosyTint[ch] - 1.0f) * k;
+            }
+            if (params.sharpen > 0.0f && m1 > 0.0f) {
+                float mean[3] = {0, 0, 0};
+                for (int dy = -1; dy <= 1; ++dy) {
+                    for (int dx = -1; dx <= 1; ++dx) {
+                        const uint8_t* q = src_at(x + dx, y + dy);
+                        for (int ch = 0; ch < 3; ++ch) mean[ch] += q[ch] * kInv255;
+                    }
+                }
+                const float k = beauty::kSharpenGain * params.sharpen * m1;
+                for (int ch = 0; ch < 3; ++ch) rgb[ch] += (c[ch] - mean[ch] / 9.0f) * k;
+            }
+            uint8_t* px = row + 4 * x;
+            for (int ch = 0; ch < 3; ++ch) px[ch] = to_u8(rgb[ch]);
+        }
+    }
+}
+
+}  // namespace meiyan

@@ -1,0 +1,43 @@
+#include "effects/beauty/beauty_params.h"
+
+#include <cmath>
+#include <string>
+
+#include "core/error.h"
+
+namespace meiyan {
+
+namespace {
+
+void check_unit(const char* name, float v) {
+    if (!std::isfinite(v) || v < 0.0f || v > 1.0f) {
+        fail(MEIYAN_ERROR_INVALID_ARGUMENT, std::string(name) + " must be in [0, 1], got " + std::to_string(v));
+    }
+}
+
+void check_signed(const char* name, float v) {
+    if (!std::isfinite(v) || v < -1.0f || v > 1.0f) {
+        fail(MEIYAN_ERROR_INVALID_ARGUMENT, std::string(name) + " must be in [-1, 1], got " + std::to_string(v));
+    }
+}
+
+}  // namespace
+
+void BeautyParams::validate() const {
+    check_unit("smoothing", smoothing);
+    check_unit("whitening", whitening);
+    check_unit("rosy", rosy);
+    check_unit("sharpen", sharpen);
+}
+
+void ReshapeParams::validate() const {
+    check_unit("face_slim", face_slim);
+    check_unit("v_chin", v_chin);
+    check_unit("big_eyes", big_eyes);
+    check_signed("chin_length", chin_length);
+    check_signed("nose_width", nose_width);
+    check_signed("mouth_size", mouth_size);
+    check_signed("forehead", forehead);
+}
+
+}  // namespace meiyan

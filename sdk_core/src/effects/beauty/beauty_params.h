@@ -1,0 +1,67 @@
+// Face beautification: parameters, the faces they act on, and the constants of the maths that
+// beauty_cpu.cpp and shaders/beauty/*.frag.glsl both implement (the CPU/GL test keeps them in step).
+#pragma once
+#include <array>
+#include <vector>
+
+namespace meiyan {
+
+constexpr int kFaceMeshPoints = 468;
+
+struct FacePoint {
+    float x = 0, y = 0;  // frame pixels
+};
+
+// One tracked face as the effects see it: the 468-point mesh (MediaPipe topology) in frame pixels.
+struct FaceShape {
+    std::array<FacePoint, kFaceMeshPoints> points;
+};
+
+struct BeautyParams {
+    float smoothing = 0.0f;  // 0..1, edge-preserving skin smoothing
+    float whitening = 0.0f;  // 0..1, skin-gated logarithmic tone curve
+    float rosy = 0.0f;       // 0..1, pink tint on skin
+    float sharpen = 0.0f;    // 0..1, unsharp mask on the face region
+
+    // Throws Error(INVALID_ARGUMENT) naming the first field out of range or not finite.
+    void validate() const;
+    bool is_neutral() const { return smoothing == 0.0f && whitening == 0.0f && rosy == 0.0f && sharpen == 0.0f; }
+};
+
+// Face reshaping: a smooth landmark-driven warp, applied before the other face effects.
+struct ReshapeParams {
+    float face_slim = 0.0f;  // 0..1, cheeks and jaw drawn towards the face's midline
+    float v_chin = 0.0f;     // 0..1, chin and lower jaw drawn up and in
+    float big_eyes = 0.0f;   // 0..1, radial magnification about each eye
+    float chin_length = 0.0f;  // -1..1, chin pushed down (longer) or up
+    float nose_width = 0.0f;   // -1..1, nose magnified (wider) or shrunk
+    float mouth_size = 0.0f;   // -1..1, mouth magnified or shrunk
+    float forehead = 0.0f;     // -1..1, hairline pushed up (higher forehead) or down
+
+    void validate() const;  // throws Error(INVALID_ARGUMENT) naming the first bad field
+    bool is_neutral() const {
+        return face_slim == 0.0f && v_chin == 0.0f && big_eyes == 0.0f && chin_length == 0.0f && nose_width == 0.0f &&
+               mouth_size == 0.0f && forehead == 0.0f;
+    }
+};
+
+namespace beauty {
+
+constexpr int kBilateralRadius = 3;         // taps either side, in reduced-resolution pixels
+constexpr float kBilateralSigmaSpace = 2.0f;
+inline float bilateral_sigma_range(float smoothing) { return (10.0f + 40.0f * smoothing) / 255.0f; }
+constexpr float kEdgeSigma = 0.15f;         // luma difference at which smoothing backs off
+constexpr float kSkinChromaSigma = 0.07f;  // CbCr distance from the face's own skin tone
+constexpr float kSharpenGain = 1.5f;
+constexpr float kRosyStrength = 0.6f;
+constexpr float kRosyTint[3] = {1.0f, 0.88f, 0.92f};
+inline float whitening_beta(float whitening) { return 1.0f + 6.0f * whitening; }
+
+// Reduction factor of the smoothing grid: about 180 rows/columns on the short side.
+inline int reduction_factor(int width, int height) {
+    const int s = width < height ? width : height;
+    return s / 180 > 1 ? s / 180 : 1;
+}
+
+}  // namespace beauty
+}  // namespace meiyan

@@ -1,0 +1,266 @@
+// Beauty: face masks from the mesh, the CPU reference, the engine plumbing, and CPU vs GL where EGL works.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "check.h"
+#include "core/error.h"
+#include "effects/beauty/beauty_cpu.h"
+#include "effects/beauty/face_regions.h"
+#include "effects/beauty/reshape.h"
+#include "effects/makeup/makeup_cpu.h"
+#include "engine/engine.h"
+
+using namespace meiyan;
+
+namespace {
+
+const float kCanonical[kFaceMeshPoints][3] = {
+#include "face/canonical_face.inc"
+};
+
+// The canonical face placed at (cx, cy) with `iod` pixels between the outer eye corners.
+FaceShape synthetic_face(float cx, float cy, float iod) {
+    FaceShape f;
+    for (int i = 0; i < kFaceMeshPoints; ++i) f.points[static_cast<std::size_t>(i)] = {cx + kCanonical[i][0] * iod, cy + kCanonical[i][1] * iod};
+    return f;
+}
+
+// Skin-coloured noise with a seeded generator.
+std::vector<uint8_t> skin_noise(int w, int h, int amplitude, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<int> d(-amplitude, amplitude);
+    std::vector<uint8_t> px(static_cast<std::size_t>(w) * h * 4);
+    for (std::size_t i = 0; i < px.size(); i += 4) {
+        const int n = d(rng);
+        px[i] = static_cast<uint8_t>(std::clamp(200 + n, 0, 255));
+        px[i + 1] = static_cast<uint8_t>(std::clamp(150 + n, 0, 255));
+        px[i + 2] = static_cast<uint8_t>(std::clamp(130 + n, 0, 255));
+        px[i + 3] = 255;
+    }
+    return px;
+}
+
+ImageView view(std::vector<uint8_t>& px, int w, int h) {
+    ImageView v;
+    v.width = w;
+    v.height = h;
+    v.data[0] = px.data();
+    v.stride[0] = static_cast<std::ptrdiff_t>(w) * 4;
+    return v;
+}
+
+double local_variance(const std::vector<uint8_t>& px, int w, int x0, int y0, int x1, int y1) {
+    double s = 0, s2 = 0;
+    int n = 0;
+    for (int y = y0; y < y1; ++y) {
+        for (int x = x0; x < x1; ++x) {
+            const double v = px[(static_cast<std::size_t>(y) * w + x) * 4 + 1];
+            s += v;
+            s2 += v * v;
+            ++n;
+        }
+    }
+    return s2 / n - (s / n) * (s / n);
+}
+
+}  // namespace
+
+TEST_CASE("beauty params are validated by name") {
+    BeautyParams p;
+    p.rosy = 1.5f;
+    bool threw = false;
+    try {
+        p.validate();
+    } catch (const Error& e) {
+        threw = std::string(e.what()).find("rosy") != std::string::npos;
+    }
+    CHECK(threw);
+    p.rosy = std::nanf("");
+    threw = false;
+    try {
+        p.validate();
+    } catch (const Error&) {
+        threw = true;
+    }
+    CHECK(threw);
+}
+
+TEST_CASE("the mask covers cheeks, not eyes, lips or the background") {
+    const int w = 640, h = 480;
+    const BeautyGrid g = build_beauty_grid({synthetic_face(320, 240, 120)}, w, h);
+    CHECK_EQ(g.factor, 2);
+    CHECK(!g.empty());
+    auto at = [&](const FacePoint& p, int c) {
+        return g.mask[(static_cast<std::size_t>(p.y / static_cast<float>(g.factor)) * g.width + static_cast<std::size_t>(p.x / static_cast<float>(g.factor))) * 4 + c];
+    };
+    const FaceShape f = synthetic_face(320, 240, 120);
+    CHECK(at(f.points[50], 0) > 200);   // cheek: skin
+    CHECK(at(f.points[280], 0) > 200);  // other cheek
+    CHECK(at(f.points[159], 0) < 30);   // upper eyelid
+    CHECK(at(f.points[13], 0) < 30);    // lips
+    CHECK(at(f.points[159], 1) > 200);  // but the eye is in the face region
+    CHECK(at({5, 5}, 0) == 0 && at({5, 5}, 1) == 0);
+    CHECK_EQ(g.tone_samples.size(), face_regions::kToneSamples.size() * 2);
+}
+
+TEST_CASE("beauty smooths skin and never writes outside the masks") {
+    const int w = 400, h = 300;
+    std::vector<uint8_t> px = skin_noise(w, h, 12, 7), before = px;
+    const FaceShape f = synthetic_face(200, 150, 90);
+    const BeautyGrid g = build_beauty_grid({f}, w, h);
+    BeautyParams p;
+    p.smoothing = 1.0f;
+    p.whitening = 0.5f;
+    BeautyCpu cpu;
+    cpu.apply(p, g, view(px, w, h));
+    const int cx = static_cast<int>(f.points[50].x), cy = static_cast<int>(f.points[50].y);
+    CHECK(local_variance(px, w, cx - 6, cy - 6, cx + 6, cy + 6) < 0.5 * local_variance(before, w, cx - 6, cy - 6, cx + 6, cy + 6));
+    int changed_outside = 0;
+    for (int y = 0; y < h; ++y) {
+        for (int x = 0; x < w; ++x) {
+            const std::size_t i = (static_cast<std::size_t>(y) * w + x) * 4;
+            const bool outside = x < g.x0 * g.factor || x >= g.x1 * g.factor || y < g.y0 * g.factor || y >= g.y1 * g.factor;
+            if (outside && (px[i] != before[i] || px[i + 1] != before[i + 1] || px[i + 2] != before[i + 2])) ++changed_outside;
+            if (px[i + 3] != 255) ++changed_outside;
+        }
+    }
+    CHECK_EQ(changed_outside, 0);
+}
+
+TEST_CASE("engine: beauty needs faces; neutral beauty is the identity") {
+    const int w = 160, h = 120;
+    std::vector<uint8_t> px = skin_noise(w, h, 20, 3), before = px;
+    EngineOptions o;
+    Engine e(o);
+    BeautyParams p;
+    p.smoothing = 1.0f;
+    e.set_beauty(p);
+    e.process(view(px, w, h), view(px, w, h));
+    CHECK(px == before);  // no faces
+    e.set_faces({synthetic_face(80, 60, 40)});
+    e.process(view(px, w, h), view(px, w, h));
+    CHECK(px != before);
+    px = before;
+    e.set_beauty(BeautyParams{});
+    e.process(view(px, w, h), view(px, w, h));
+    CHECK(px == before);
+    // A face far outside the frame changes nothing and does not crash.
+    e.set_beauty(p);
+    e.set_faces({synthetic_face(-5000, 9000, 40)});
+    e.process(view(px, w, h), view(px, w, h));
+    CHECK(px == before);
+}
+
+TEST_CASE("GL beauty matches the CPU reference") {
+    EngineOptions o;
+    o.backend = Backend::Gl;
+    std::unique_ptr<Engine> gl;
+    try {
+        gl = std::make_unique<Engine>(o);
+    } catch (const Error& e) {
+        std::printf("  skipped: %s\n", e.what());
+        return;
+    }
+    Engine cpu(EngineOptions{});
+    const int w = 331, h = 257;
+    const std::vector<uint8_t> src = skin_noise(w, h, 25, 11);
+    BeautyParams p;
+    p.smoothing = 0.8f;
+    p.whitening = 0.6f;
+    p.rosy = 0.5f;
+    p.sharpen = 0.7f;
+    for (Engine* e : {&cpu, gl.get()}) {
+        e->set_beauty(p);
+        e->set_faces({synthetic_face(160, 130, 70)});
+    }
+    std::vector<uint8_t> a = src, b = src;
+    cpu.process(view(a, w, h), view(a, w, h));
+    gl->process(view(b, w, h), view(b, w, h));
+    int worst = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::abs(int(a[i]) - int(b[i])));
+    CHECK(worst <= 2);
+}
+TEST_CASE("reshape: neutral is empty; the field stays near the face; edge faces warp smoothly") {
+    const int w = 320, h = 240;
+    ReshapeParams p;
+    CHECK(build_reshape_field(p, {synthetic_face(160, 120, 60)}, w, h).empty());
+    p.face_slim = 1.0f;
+    p.v_chin = 1.0f;
+    p.big_eyes = 1.0f;
+    const ReshapeField far = build_reshape_field(p, {synthetic_face(160, 120, 60)}, w, h);
+    CHECK(!far.empty());
+    CHECK(far.x0 > 0 && far.y0 > 0 && far.x1 < far.width && far.y1 < far.height);
+    // A ramp warped with a face over the corner: no neighbour jumps beyond the ramp's own slope.
+    std::vector<uint8_t> px(static_cast<std::size_t>(w) * h * 4);
+    for (int y = 0; y < h; ++y) {
+        for (int x = 0; x < w; ++x) {
+            uint8_t* q = &px[(static_cast<std::size_t>(y) * w + x) * 4];
+            q[0] = static_cast<uint8_t>(x * 255 / (w - 1));
+            q[1] = static_cast<uint8_t>(y * 255 / (h - 1));
+            q[2] = 128;
+            q[3] = 255;
+        }
+    }
+    const std::vector<uint8_t> before = px;
+    ReshapeCpu cpu;
+    cpu.apply(build_reshape_field(p, {synthetic_face(10, 5, 90)}, w, h), view(px, w, h));
+    CHECK(px != before);
+    int worst = 0;
+    for (int y = 0; y < h; ++y) {
+        for (int x = 1; x < w; ++x) {
+            const std::size_t i = (static_cast<std::size_t>(y) * w + x) * 4;
+            worst = std::max(worst, std::abs(int(px[i]) - int(px[i - 4])));
+        }
+    }
+    CHECK(worst <= 6);
+}
+TEST_CASE("makeup: masks on lips, cheeks and brows; blend modes; params validated") {
+    const int w = 400, h = 300;
+    const FaceShape f = synthetic_face(200, 150, 90);
+    MakeupParams p;
+    CHECK(build_makeup_grid(p, {f}, w, h).empty());
+    p.lips.intensity = 1.0f;
+    p.lips.color[0] = 0.8f;
+    p.lips.blend = BlendMode::Multiply;
+    p.blush.intensity = 0.8f;
+    p.blush.color[0] = 1.0f;
+    p.blush.color[1] = 0.4f;
+    p.blush.color[2] = 0.5f;
+    p.blush.blend = BlendMode::SoftLight;
+    p.brows.intensity = 0.5f;
+    p.brows.blend = BlendMode::Overlay;
+    p.lip_gloss = 0.5f;
+    p.validate();
+    const MakeupGrid g = build_makeup_grid(p, {f}, w, h);
+    CHECK(!g.empty());
+    auto mask = [&](int point, int c) {
+        const FacePoint q = f.points[static_cast<std::size_t>(point)];
+        const int x = static_cast<int>(q.x) / g.factor, y = static_cast<int>(q.y) / g.factor;
+        return g.mask[(static_cast<std::size_t>(y) * g.width + x) * 4 + c];
+    };
+    CHECK(mask(17, 0) > 100);  // lower lip
+    CHECK(mask(50, 1) > 100);  // cheek
+    CHECK(mask(105, 2) > 100);  // brow
+    CHECK(mask(4, 0) == 0 && mask(4, 2) == 0);  // nose tip
+    std::vector<uint8_t> px = skin_noise(w, h, 10, 5), before = px;
+    makeup_cpu(p, g, view(px, w, h));
+    const std::size_t lip = (static_cast<std::size_t>(f.points[17].y - 2) * w + static_cast<std::size_t>(f.points[17].x)) * 4;
+    CHECK(px[lip + 1] < before[lip + 1]);  // multiply by a red: green falls
+    CHECK(px[0] == before[0] && px[1] == before[1]);  // the corner is untouched
+    p.blush.intensity = 2.0f;
+    bool threw = false;
+    try {
+        p.validate();
+    } catch (const Error& e) {
+        threw = std::string(e.what()).find("blush") != std::string::npos;
+    }
+    CHECK(threw);
+}
+
+int main() { return check::run_all(); }

@@ -1,0 +1,66 @@
+// Makeup: blush, brow tint and lipstick (with gloss) blended under the mesh masks. Mirrors
+// makeup_cpu() in sdk_core/src/effects/makeup/makeup_cpu.cpp term by term.
+uniform highp sampler2D u_image;
+uniform highp sampler2D u_mask;  // makeup grid: r = lips, g = blush, b = brows
+uniform int u_factor;
+uniform ivec2 u_grid_size;
+uniform vec4 u_lips;    // rgb colour, a intensity
+uniform vec4 u_blush;
+uniform vec4 u_brows;
+uniform ivec3 u_blend;  // lips, blush, brows: 0 normal, 1 multiply, 2 soft light, 3 overlay
+uniform float u_gloss;
+
+out vec4 frag_color;
+
+const float kGlossStrength = 0.35;
+const float kGlossLow = 0.45;
+const float kGlossHigh = 0.9;
+
+vec3 blend(vec3 b, vec3 c, int mode) {
+    if (mode == 1) return b * c;
+    if (mode == 2) return (vec3(1.0) - 2.0 * c) * b * b + 2.0 * c * b;
+    if (mode == 3) {
+        vec3 low = 2.0 * b * c;
+        vec3 high = vec3(1.0) - 2.0 * (vec3(1.0) - b) * (vec3(1.0) - c);
+        return vec3(b.r < 0.5 ? low.r : high.r, b.g < 0.5 ? low.g : high.g, b.b < 0.5 ? low.b : high.b);
+    }
+    return c;
+}
+
+vec3 layer(vec3 rgb, vec4 params, int mode, float mask) {
+    float k = params.a * mask;
+    if (k <= 0.0) return rgb;
+    return rgb + (blend(rgb, params.rgb, mode) - rgb) * k;
+}
+
+void main() {
+    ivec2 p = ivec2(gl_FragCoord.xy);
+    vec4 src = texelFetch(u_image, p, 0);
+    vec2 uv = (vec2(p) + 0.5) / float(u_factor) - 0.5;
+    vec2 f = floor(uv);
+    vec2 a = uv - f;
+    ivec2 lo = clamp(ivec2(f), ivec2(0), u_grid_size - 1);
+    ivec2 hi = clamp(ivec2(f) + 1, ivec2(0), u_grid_size - 1);
+    vec3 p00 = texelFetch(u_mask, lo, 0).rgb;
+    vec3 p10 = texelFetch(u_mask, ivec2(hi.x, lo.y), 0).rgb;
+    vec3 p01 = texelFetch(u_mask, ivec2(lo.x, hi.y), 0).rgb;
+    vec3 p11 = texelFetch(u_mask, hi, 0).rgb;
+    vec3 top = p00 + (p10 - p00) * a.x;
+    vec3 bottom = p01 + (p11 - p01) * a.x;
+    vec3 m = top + (bottom - top) * a.y;
+    if (m.r == 0.0 && m.g == 0.0 && m.b == 0.0) {
+        frag_color = src;
+        return;
+    }
+    vec3 rgb = src.rgb;
+    rgb = layer(rgb, u_blush, u_blend.y, m.g);
+    rgb = layer(rgb, u_brows, u_blend.z, m.b);
+    rgb = layer(rgb, u_lips, u_blend.x, m.r);
+    if (u_gloss > 0.0 && u_lips.a > 0.0) {
+        float luma = dot(src.rgb, vec3(0.299, 0.587, 0.114));
+        float t = clamp((luma - kGlossLow) / (kGlossHigh - kGlossLow), 0.0, 1.0);
+        float k = kGlossStrength * u_gloss * m.r * (t * t * (3.0 - 2.0 * t));
+        rgb += (vec3(1.0) - rgb) * k;
+    }
+    frag_color = vec4(clamp(rgb, 0.0, 1.0), src.a);
+}
