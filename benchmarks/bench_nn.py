@@ -136,6 +136,8 @@ def run(models_dir: Path | None = None, rounds: int = 100, warmup: int = 10, pro
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         models = _models(models_dir, Path(tmp))
+        if not models:
+            raise FileNotFoundError(f"no shipped ONNX models (<task>.<fp32|int8>.onnx) in {models_dir}")
         bar = tqdm(total=len(models), desc="bench nn", disable=not progress)
         for task, precision, onnx_path, mynn in models:
             native = nn.NativeModel(mynn, expected_name=task)

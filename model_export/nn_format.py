@@ -45,10 +45,13 @@ Ops (params; weights):
   add (see ``_qadd``) gives (add_scale, add_zp); the post act maps that to the output's quantisation.
   Weights W i8, bias i32, mult f32, then per act a u8 table (LUT: 256 or 256 x C entries) or f32
   slopes (PRELU: the engine builds the per-channel tables at load, as ``_prelu_lut``).
-* POOL (2): kind (0 max, 1 average) kh kw sh sw pad_top pad_left pad_bottom pad_right.
+* POOL (2): kind (0 max, 1 average) kh kw sh sw pad_top pad_left pad_bottom pad_right.  Max pooling
+  ignores padding; average pooling counts it as zero.  u8 average: rint(sum(q - zx) * sx / sy / n) + zy.
 * BINARY (3): kind (0 add, 1 mul) act.  b has a's shape, or is a channel vector (last dim), or one value.
+  u8 add: ``_qadd``; u8 mul: sat(rint((a - za) * (b - zb) * (sa * sb / sy)) + zy).
 * UNARY (4): act.  f32: RELU, PRELU (slopes), HARDSWISH, SIGMOID; u8: LUT (u8 table), PRELU (slopes).
-* PAD (5): top bottom left right channel_front channel_back value(f32 bits; u8 tensors: the int).
+* PAD (5): top bottom left right channel_front channel_back value (f32); u8 tensors pad with their
+  zero point (the quantised 0.0).
 * RESIZE (6): coordinate mode (0 half_pixel, 1 align_corners, 2 asymmetric), scale_h (f32), scale_w (f32);
   bilinear with onnxruntime's taps and weights; u8: dequantize, interpolate, quantize.
 * DECONV (7): kh kw sh sw pad_top pad_left pad_bottom pad_right; weights W [Cin][kh][kw][Cout], bias.

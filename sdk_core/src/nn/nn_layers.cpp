@@ -7,6 +7,12 @@
 
 #include "core/error.h"
 
+// The float steps written here (resize blending, PReLU tables, averages) follow onnxruntime's
+// roundings: no fused multiply-add (GCC: MEIYAN_NO_CONTRACT on the functions that need it).
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#endif
+
 namespace meiyan {
 namespace nn {
 
@@ -130,6 +136,9 @@ public:
                                x->desc.shape_string());
         }
         if (depthwise_ && cin_ != cout_) bad(index, op, "depthwise convolution must keep the channel count");
+        // bounded here so that every product below fits an int (the weights must fit the file too)
+        const int64_t k_in = int64_t{kh_} * kw_ * (depthwise_ ? 1 : cin_);
+        if (k_in > (int64_t{1} << 24) || k_in * cout_ > (int64_t{1} << 28)) bad(index, op, "too many weights");
         u8_ = is_u8(x);
         if (is_u8(y) != u8_) bad(index, op, "input and output types differ");
         if (has_res_) {
@@ -787,8 +796,8 @@ public:
         value_ = op.fparam(6);
         check_nhwc(index, op, x, "input");
         check_nhwc(index, op, y, "output");
-        if (y->dim(1) != x->dim(1) + p_[0] + p_[1] || y->dim(2) != x->dim(2) + p_[2] + p_[3] ||
-            y->dim(3) != x->dim(3) + p_[4] + p_[5]) {
+        if (y->dim(1) != int64_t{x->dim(1)} + p_[0] + p_[1] || y->dim(2) != int64_t{x->dim(2)} + p_[2] + p_[3] ||
+            y->dim(3) != int64_t{x->dim(3)} + p_[4] + p_[5]) {
             bad(index, op, "output shape does not follow from the input");
         }
         if (!same_quant(x, y)) bad(index, op, "padding must keep the type and quantisation");
@@ -931,7 +940,11 @@ public:
         check_nhwc(index, op, y, "output");
         if (!is_f32(x) || !is_f32(y)) bad(index, op, "only float transposed convolutions");
         cin_ = x->dim(3), cout_ = y->dim(3);
-        if (y->dim(1) != (x->dim(1) - 1) * sh_ + kh_ - pt_ - pb || y->dim(2) != (x->dim(2) - 1) * sw_ + kw_ - pl_ - pr) {
+        if (int64_t{kh_} * kw_ * cout_ > (int64_t{1} << 24) || int64_t{kh_} * kw_ * cout_ * cin_ > (int64_t{1} << 28)) {
+            bad(index, op, "too many weights");
+        }
+        if (y->dim(1) != (int64_t{x->dim(1)} - 1) * sh_ + kh_ - pt_ - pb ||
+            y->dim(2) != (int64_t{x->dim(2)} - 1) * sw_ + kw_ - pl_ - pr) {
             bad(index, op, "output shape does not follow from the input");
         }
         WeightReader wr{op, index};
@@ -1027,8 +1040,8 @@ public:
         if (b_ < 1 || b_ > 64 || op.iparam(1) < 0 || op.iparam(1) > 1) bad(index, op, "bad block size or mode");
         check_nhwc(index, op, x, "input");
         check_nhwc(index, op, y, "output");
-        if (x->dim(3) % (b_ * b_) != 0 || y->dim(3) != x->dim(3) / (b_ * b_) || y->dim(1) != x->dim(1) * b_ ||
-            y->dim(2) != x->dim(2) * b_ || !same_quant(x, y)) {
+        if (x->dim(3) % (b_ * b_) != 0 || y->dim(3) != x->dim(3) / (b_ * b_) || y->dim(1) != int64_t{x->dim(1)} * b_ ||
+            y->dim(2) != int64_t{x->dim(2)} * b_ || !same_quant(x, y)) {
             bad(index, op, "shapes do not match the block size");
         }
         in = {x};
@@ -1069,7 +1082,7 @@ public:
         axis_ = op.iparam(0);
         const int rank = y->desc.rank;
         if (axis_ < 0 || axis_ >= rank) bad(index, op, "bad axis");
-        int total = 0;
+        int64_t total = 0;
         for (const Tensor* x : xs) {
             if (x->desc.rank != rank || !same_quant(x, y)) bad(index, op, "inputs must match the output's rank and type");
             for (int d = 0; d < rank; ++d) {

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <new>
 
 #include "core/error.h"
 #include "nn/nn_format.h"
@@ -18,8 +19,9 @@ namespace nn {
 namespace {
 
 constexpr size_t kAlign = 64;
-// Bounds the planned memory: far above any model meant for a phone, far below trouble.
-constexpr size_t kMaxArena = size_t{1} << 31;
+// Bounds the planned memory: far above any model meant for a phone (the largest shipped one plans
+// about 3 MB), far below trouble.
+constexpr size_t kMaxArena = size_t{1} << 29;
 
 size_t align_up(size_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
 
@@ -61,7 +63,11 @@ std::unique_ptr<Model> Model::load_file(const std::string& path, const std::stri
 
 std::unique_ptr<Model> Model::load_memory(const void* data, size_t size, const std::string& expected_name) {
     std::unique_ptr<Model> m(new Model());
-    m->build(static_cast<const uint8_t*>(data), size, expected_name);
+    try {
+        m->build(static_cast<const uint8_t*>(data), size, expected_name);
+    } catch (const std::bad_alloc&) {
+        fail(MEIYAN_ERROR_OUT_OF_MEMORY, "not enough memory to load the model");
+    }
     return m;
 }
 
