@@ -197,3 +197,13 @@ def test_bad_input(photos):
     with pytest.raises(FileNotFoundError):
         meiyan.FaceTracker(models_dir="/nonexistent")
     assert tracker.track(np.zeros((50, 60, 3), np.uint8), timestamp=1.0) == []
+
+
+def test_native_and_onnx_backends_agree(photos):
+    img = photos["breakingbad"].image
+    native = meiyan.FaceTracker("native", precision="fp32").track(img, timestamp=0.0)
+    reference = meiyan.FaceTracker("onnx", precision="fp32").track(img, timestamp=0.0)
+    assert len(native) == len(reference) == 2
+    for a, b in zip(native, reference, strict=True):
+        assert a.id == b.id
+        assert np.abs(a.landmarks - b.landmarks).max() < 0.01

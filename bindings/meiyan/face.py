@@ -1,6 +1,6 @@
 """Face tracking: the C++ FaceTracker with a selectable inference backend.
 
->>> tracker = meiyan.FaceTracker()            # onnxruntime backend, shipped models
+>>> tracker = meiyan.FaceTracker()            # native engine on the shipped models
 >>> faces = tracker.track(bgr_frame)          # list[FaceResult], landmarks in frame pixels
 """
 
@@ -75,19 +75,40 @@ def _onnx_networks(models_dir: str | os.PathLike[str] | None, precision: Precisi
     return nets
 
 
+def _native_paths(models_dir: str | os.PathLike[str] | None, precision: Precision) -> tuple[str, str, str]:
+    from meiyan import nn
+
+    # For "auto", fp32 first: the int8 files trade accuracy for size (see models/manifest.json).
+    order: tuple[str, ...] = ("fp32", "int8") if precision == "auto" else (precision,)
+
+    def find(task: str, required: bool) -> str:
+        for p in order:
+            try:
+                return str(nn.find_model(task, p, models_dir))
+            except FileNotFoundError:
+                continue
+        if required:
+            raise FileNotFoundError(f"no {precision} .mynn model for {task} (run python -m model_export build)")
+        return ""
+
+    return (find("face_detection_short_range", True), find("face_landmark", True),
+            find("face_detection_full_range", False))
+
+
 class FaceTracker:
     """Tracks up to ``max_faces`` faces: detection only when needed, the 468-point mesh on a rotated
     ROI that follows each face, One Euro smoothing, head pose and expression scores.
 
     Args:
-        backend: ``"onnx"`` (onnxruntime, the reference).
+        backend: ``"native"`` (meiyan's own engine on the ``.mynn`` files, no onnxruntime needed) or
+            ``"onnx"`` (onnxruntime on the ``.onnx`` files, the reference).
         precision: which shipped model files to use (``"auto"`` prefers fp32).
         smoothing: One Euro smoothing of the landmarks (``min_cutoff`` Hz, ``beta``).
     """
 
     def __init__(
         self,
-        backend: Literal["onnx"] = "onnx",
+        backend: Literal["native", "onnx"] = "native",
         *,
         models_dir: str | Path | None = None,
         precision: Precision = "auto",
@@ -98,8 +119,8 @@ class FaceTracker:
         rotation_sweep: bool = True,
         redetect_interval: int = 30,
     ) -> None:
-        if backend != "onnx":
-            raise ValueError(f"unknown face backend {backend!r}; available: 'onnx'")
+        if backend not in ("native", "onnx"):
+            raise ValueError(f"unknown face backend {backend!r}; available: 'native', 'onnx'")
         opts = _core.TrackerOptions()
         opts.max_faces = max_faces
         opts.smoothing = smoothing
@@ -107,8 +128,12 @@ class FaceTracker:
         opts.one_euro.beta = beta
         opts.rotation_sweep = rotation_sweep
         opts.redetect_interval = redetect_interval
-        nets = _onnx_networks(models_dir, precision)
-        self._native = _core.FaceTracker(nets["detector"], nets["mesh"], nets["detector_full_range"], opts)
+        self.backend = backend
+        if backend == "native":
+            self._native = _core.FaceTracker.native(*_native_paths(models_dir, precision), options=opts)
+        else:
+            nets = _onnx_networks(models_dir, precision)
+            self._native = _core.FaceTracker(nets["detector"], nets["mesh"], nets["detector_full_range"], opts)
         self._t0 = time.monotonic()
 
     def track(

@@ -29,7 +29,7 @@
 extern "C" {
 #endif
 
-#define MEIYAN_ABI_VERSION 1
+#define MEIYAN_ABI_VERSION 2
 
 typedef enum meiyan_status {
     MEIYAN_OK = 0,
@@ -96,6 +96,33 @@ typedef struct meiyan_color_params {
     float lut_intensity; /* 0..1 blend between ungraded and LUT result */
 } meiyan_color_params;
 
+#define MEIYAN_FACE_LANDMARKS 468
+
+typedef enum meiyan_expression {
+    MEIYAN_EXPRESSION_MOUTH_OPEN = 0,
+    MEIYAN_EXPRESSION_BLINK_LEFT = 1,
+    MEIYAN_EXPRESSION_BLINK_RIGHT = 2,
+    MEIYAN_EXPRESSION_BROW_RAISE = 3,
+    MEIYAN_EXPRESSION_SMILE = 4,
+    MEIYAN_EXPRESSION_COUNT = 5
+} meiyan_expression;
+
+/* One tracked face, filled by meiyan_engine_faces. Landmarks follow MediaPipe's 468-point mesh
+ * topology, in frame pixels (z: relative depth, pixels). */
+typedef struct meiyan_face {
+    uint32_t struct_size;
+    int32_t id;                                /* stable while the face is tracked */
+    float presence;                            /* 0..1 */
+    float landmarks[MEIYAN_FACE_LANDMARKS * 3]; /* x, y, z per point, smoothed */
+    float roi[5];                              /* centre x, centre y, width, height, rotation (radians) */
+    float yaw, pitch, roll;                    /* degrees */
+    float rotation[9];                         /* row-major, canonical face -> frame (x right, y down, z away) */
+    float translation[3];                      /* frame pixels */
+    float scale;                               /* pixels per canonical unit (inter-ocular distance 1) */
+    float expressions[MEIYAN_EXPRESSION_COUNT]; /* 0..1, indexed by meiyan_expression */
+    uint32_t expressions_active;                /* bit k: expression k is on (with hysteresis) */
+} meiyan_face;
+
 /* Library */
 MEIYAN_API uint32_t meiyan_abi_version(void);
 MEIYAN_API const char* meiyan_version_string(void);
@@ -124,6 +151,18 @@ MEIYAN_API meiyan_status meiyan_engine_process(meiyan_engine* engine, const meiy
  * width x height, RGBA8) on the current context. */
 MEIYAN_API meiyan_status meiyan_engine_process_texture(meiyan_engine* engine, uint32_t in_texture,
                                                        uint32_t out_texture, int32_t width, int32_t height);
+
+/* Face tracking with the native engine (ABI 2). `models_dir` holds the shipped .mynn files
+ * (face_detection_short_range, face_landmark, optionally face_detection_full_range; fp32 or int8).
+ * Once enabled, every meiyan_engine_process call tracks faces (max_faces: 1..16) and the face
+ * effects follow them. */
+MEIYAN_API meiyan_status meiyan_engine_enable_faces(meiyan_engine* engine, const char* models_dir, int32_t max_faces);
+/* The clockwise rotation (0, 90, 180, 270) that makes the camera's frames upright. */
+MEIYAN_API meiyan_status meiyan_engine_set_camera_rotation(meiyan_engine* engine, int32_t degrees);
+/* Copies up to `capacity` faces of the last processed frame into `faces` (each element's
+ * struct_size must be set) and their number into *out_count (which may exceed capacity). */
+MEIYAN_API meiyan_status meiyan_engine_faces(const meiyan_engine* engine, meiyan_face* faces, int32_t capacity,
+                                             int32_t* out_count);
 
 /* 3D colour lookup tables (.cube, Adobe/Resolve format) */
 MEIYAN_API meiyan_status meiyan_lut_load_cube(const char* path, meiyan_lut** out_lut);

@@ -2,6 +2,8 @@
 // plus a thread-local message.
 #include "meiyan/meiyan.h"
 
+#include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <new>
 #include <string>
@@ -18,6 +20,16 @@ struct meiyan_engine_s {
 struct meiyan_lut_s {
     std::shared_ptr<const meiyan::Lut3D> lut;
 };
+
+// The C structs' layout is ABI: fields are only ever appended, and these checks catch a change.
+static_assert(offsetof(meiyan_image, struct_size) == 0 && offsetof(meiyan_image, planes) == 16 &&
+                  offsetof(meiyan_image, strides) == 16 + 3 * sizeof(void*),
+              "meiyan_image layout changed");
+static_assert(offsetof(meiyan_color_params, brightness) == 4 && sizeof(meiyan_color_params) == 28,
+              "meiyan_color_params layout changed");
+static_assert(offsetof(meiyan_face, landmarks) == 12 && offsetof(meiyan_face, roi) == 12 + 468 * 3 * 4 &&
+                  offsetof(meiyan_face, expressions_active) == sizeof(meiyan_face) - 4,
+              "meiyan_face layout changed");
 
 namespace {
 
@@ -194,6 +206,59 @@ meiyan_status meiyan_engine_process(meiyan_engine* engine, const meiyan_image* i
 meiyan_status meiyan_engine_process_texture(meiyan_engine* engine, uint32_t in_texture, uint32_t out_texture,
                                             int32_t width, int32_t height) {
     return guarded([&] { engine_of(engine).process_texture(in_texture, out_texture, width, height); });
+}
+
+meiyan_status meiyan_engine_enable_faces(meiyan_engine* engine, const char* models_dir, int32_t max_faces) {
+    return guarded([&] {
+        meiyan::Engine& e = engine_of(engine);
+        require_ptr(models_dir, "models_dir");
+        meiyan::face::TrackerOptions options;
+        options.max_faces = max_faces;
+        e.enable_face_tracking(models_dir, options);
+    });
+}
+
+meiyan_status meiyan_engine_set_camera_rotation(meiyan_engine* engine, int32_t degrees) {
+    return guarded([&] { engine_of(engine).set_camera_rotation(degrees); });
+}
+
+meiyan_status meiyan_engine_faces(const meiyan_engine* engine, meiyan_face* faces, int32_t capacity,
+                                  int32_t* out_count) {
+    return guarded([&] {
+        require_ptr(engine, "engine");
+        require_ptr(out_count, "out_count");
+        meiyan::require(capacity >= 0, "capacity must not be negative");
+        meiyan::require(capacity == 0 || faces != nullptr, "faces is NULL");
+        const std::vector<meiyan::face::Face>& tracked = engine->engine.faces_tracked();
+        const int32_t n = std::min(capacity, static_cast<int32_t>(tracked.size()));
+        for (int32_t i = 0; i < n; ++i) {
+            meiyan_face& out = faces[i];
+            require_struct(&out, out.struct_size, sizeof(meiyan_face), "faces[i]");
+            const meiyan::face::Face& f = tracked[static_cast<std::size_t>(i)];
+            out.id = f.id;
+            out.presence = f.presence;
+            for (int k = 0; k < MEIYAN_FACE_LANDMARKS; ++k) {
+                const meiyan::face::Point3& p = f.landmarks[static_cast<std::size_t>(k)];
+                out.landmarks[3 * k] = p.x;
+                out.landmarks[3 * k + 1] = p.y;
+                out.landmarks[3 * k + 2] = p.z;
+            }
+            const float roi[5] = {f.roi.center_x, f.roi.center_y, f.roi.width, f.roi.height, f.roi.rotation};
+            std::memcpy(out.roi, roi, sizeof roi);
+            out.yaw = f.pose.yaw;
+            out.pitch = f.pose.pitch;
+            out.roll = f.pose.roll;
+            std::memcpy(out.rotation, f.pose.rotation, sizeof out.rotation);
+            std::memcpy(out.translation, f.pose.translation, sizeof out.translation);
+            out.scale = f.pose.scale;
+            out.expressions_active = 0;
+            for (int k = 0; k < MEIYAN_EXPRESSION_COUNT; ++k) {
+                out.expressions[k] = f.expressions.score[k];
+                if (f.expressions.active[k]) out.expressions_active |= 1u << k;
+            }
+        }
+        *out_count = static_cast<int32_t>(tracked.size());
+    });
 }
 
 meiyan_status meiyan_lut_load_cube(const char* path, meiyan_lut** out_lut) {

@@ -1,8 +1,10 @@
 #include "engine/engine.h"
 
 #include <cstring>
+#include <fstream>
 
 #include "core/error.h"
+#include "nn/nn_network.h"
 #if MEIYAN_WITH_GL
 #include "render/gl/gl_renderer.h"
 #endif
@@ -55,6 +57,45 @@ void Engine::set_faces(std::vector<FaceShape> faces) { state_.faces = std::move(
 
 void Engine::set_lut(std::shared_ptr<const Lut3D> lut) { state_.lut = std::move(lut); }
 
+namespace {
+
+std::string first_model(const std::string& dir, const std::string& task, bool required) {
+    for (const char* precision : {"fp32", "int8"}) {
+        const std::string path = dir + "/" + task + "." + precision + ".mynn";
+        if (std::ifstream(path).good()) return path;
+    }
+    if (required) fail(MEIYAN_ERROR_IO, "no " + task + ".fp32.mynn or .int8.mynn in '" + dir + "'");
+    return {};
+}
+
+}  // namespace
+
+void Engine::enable_face_tracking(const std::string& models_dir, const face::TrackerOptions& options) {
+    face::FaceNetworks nets;
+    nets.detector = nn::make_network(nn::Model::load_file(first_model(models_dir, "face_detection_short_range", true),
+                                                           "face_detection_short_range"));
+    nets.mesh = nn::make_network(nn::Model::load_file(first_model(models_dir, "face_landmark", true), "face_landmark"));
+    const std::string full = first_model(models_dir, "face_detection_full_range", false);
+    if (!full.empty()) nets.detector_full_range = nn::make_network(nn::Model::load_file(full, "face_detection_full_range"));
+    tracker_ = std::make_unique<face::FaceTracker>(std::move(nets), options);
+}
+
+void Engine::disable_face_tracking() {
+    tracker_.reset();
+    state_.faces.clear();
+}
+
+const std::vector<face::Face>& Engine::faces_tracked() const {
+    static const std::vector<face::Face> kNone;
+    return tracker_ ? tracker_->faces() : kNone;
+}
+
+void Engine::set_camera_rotation(int degrees) {
+    require(degrees == 0 || degrees == 90 || degrees == 180 || degrees == 270,
+            "camera rotation must be 0, 90, 180 or 270, got " + std::to_string(degrees));
+    camera_rotation_ = degrees;
+}
+
 void Engine::process(const ImageView& in, const ImageView& out) {
     require_valid(in, "input image");
     require_valid(out, "output image");
@@ -69,6 +110,18 @@ void Engine::process(const ImageView& in, const ImageView& out) {
     work_.resize(static_cast<std::size_t>(work.stride[0]) * static_cast<std::size_t>(in.height));
     work.data[0] = work_.data();
     if (!convert(in, work)) fail(MEIYAN_ERROR_INTERNAL, "cannot convert the input frame to RGBA");
+    if (tracker_) {
+        const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+        std::vector<FaceShape> shapes;
+        for (const face::Face& f : tracker_->track(work, t, camera_rotation_)) {
+            FaceShape shape;
+            for (std::size_t i = 0; i < shape.points.size(); ++i) {
+                shape.points[i] = {f.landmarks[i].x, f.landmarks[i].y};
+            }
+            shapes.push_back(shape);
+        }
+        state_.faces = std::move(shapes);
+    }
     renderer_->render(state_, work);
     if (!convert(work, out)) fail(MEIYAN_ERROR_INTERNAL, "cannot convert the frame to the output format");
 }

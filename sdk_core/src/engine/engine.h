@@ -1,9 +1,11 @@
 // The engine owns a renderer and the effect state; process() is the whole public hot path.
 #pragma once
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "face/face_tracker.h"
 #include "image/image.h"
 #include "render/renderer.h"
 
@@ -42,6 +44,15 @@ public:
     void set_faces(std::vector<FaceShape> faces);
     const std::vector<FaceShape>& faces() const { return state_.faces; }
 
+    // Tracks faces in every processed frame with the native models in `models_dir` (the .mynn files;
+    // fp32 preferred, int8 otherwise); the tracked faces feed the face effects and faces_tracked().
+    void enable_face_tracking(const std::string& models_dir, const face::TrackerOptions& options);
+    void disable_face_tracking();
+    bool face_tracking() const { return tracker_ != nullptr; }
+    const std::vector<face::Face>& faces_tracked() const;
+    // The clockwise rotation (0/90/180/270) that makes the camera's frames upright.
+    void set_camera_rotation(int degrees);
+
     // `out` has the size of `in`; formats may differ; both may view the same memory.
     void process(const ImageView& in, const ImageView& out);
     void process_texture(uint32_t in_texture, uint32_t out_texture, int width, int height);
@@ -52,6 +63,9 @@ private:
     std::unique_ptr<Renderer> renderer_;
     GlTextureRenderer* gl_ = nullptr;  // the same object as renderer_ when the backend is GL
     std::vector<uint8_t> work_;        // RGBA working frame, reused between calls
+    std::unique_ptr<face::FaceTracker> tracker_;
+    int camera_rotation_ = 0;
+    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
 // Throws Error(INVALID_ARGUMENT) with validate()'s message, prefixed by `what`.

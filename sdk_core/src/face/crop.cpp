@@ -5,39 +5,52 @@
 
 namespace meiyan::face {
 
+namespace {
+
+// One bilinear sample; `inside` says all four taps are in the frame, so no clamping is needed.
+inline void sample(const ImageView& f, float sx, float sy, Border border, float acc[3]) {
+    const float fx0 = std::floor(sx), fy0 = std::floor(sy);
+    const float fx = sx - fx0, fy = sy - fy0;
+    const int x0 = static_cast<int>(fx0), y0 = static_cast<int>(fy0);
+    const int w = f.width, h = f.height;
+    acc[0] = acc[1] = acc[2] = 0;
+    if (x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h) {
+        const uint8_t* r0 = f.data[0] + static_cast<std::ptrdiff_t>(y0) * f.stride[0] + 4 * x0;
+        const uint8_t* r1 = r0 + f.stride[0];
+        const float w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy;
+        for (int c = 0; c < 3; ++c) acc[c] = w00 * r0[c] + w01 * r0[4 + c] + w10 * r1[c] + w11 * r1[4 + c];
+        return;
+    }
+    for (int dy = 0; dy < 2; ++dy) {
+        const float wy = dy ? fy : 1.0f - fy;
+        const int yy = y0 + dy;
+        const bool y_out = yy < 0 || yy >= h;
+        const uint8_t* row = f.data[0] + static_cast<std::ptrdiff_t>(std::clamp(yy, 0, h - 1)) * f.stride[0];
+        for (int dx = 0; dx < 2; ++dx) {
+            const int xx = x0 + dx;
+            if ((y_out || xx < 0 || xx >= w) && border == Border::Zero) continue;
+            const float wgt = wy * (dx ? fx : 1.0f - fx);
+            const uint8_t* px = row + 4 * std::clamp(xx, 0, w - 1);
+            for (int c = 0; c < 3; ++c) acc[c] += wgt * px[c];
+        }
+    }
+}
+
+}  // namespace
+
 void crop_to_tensor(const ImageView& rgba, const Affine2& m, int out_w, int out_h, float lo, float hi, Border border,
                     float* out) {
     const float scale = (hi - lo) / 255.0f;
-    const int w = rgba.width, h = rgba.height;
+    // Far-away coordinates are clamped so the float -> int conversions stay defined.
+    const float limit = 4.0f * static_cast<float>(std::max(rgba.width, rgba.height)) + 16.0f;
     for (int j = 0; j < out_h; ++j) {
         const double v = j + 0.5;
         for (int i = 0; i < out_w; ++i) {
             const double u = i + 0.5;
-            const double sx = m.a * u + m.b * v + m.c - 0.5;
-            const double sy = m.d * u + m.e * v + m.f - 0.5;
-            const double fx0 = std::floor(sx), fy0 = std::floor(sy);
-            const float fx = static_cast<float>(sx - fx0), fy = static_cast<float>(sy - fy0);
-            const int x0 = static_cast<int>(std::clamp(fx0, -2.0, w + 1.0));
-            const int y0 = static_cast<int>(std::clamp(fy0, -2.0, h + 1.0));
-            float acc[3] = {0, 0, 0};
-            for (int dy = 0; dy < 2; ++dy) {
-                const float wy = dy ? fy : 1.0f - fy;
-                int yy = y0 + dy;
-                const bool y_out = yy < 0 || yy >= h;
-                yy = std::clamp(yy, 0, h - 1);
-                const uint8_t* row = rgba.data[0] + static_cast<std::ptrdiff_t>(yy) * rgba.stride[0];
-                for (int dx = 0; dx < 2; ++dx) {
-                    int xx = x0 + dx;
-                    const bool out_of_frame = y_out || xx < 0 || xx >= w;
-                    if (out_of_frame && border == Border::Zero) continue;
-                    xx = std::clamp(xx, 0, w - 1);
-                    const float wgt = wy * (dx ? fx : 1.0f - fx);
-                    const uint8_t* px = row + 4 * xx;
-                    acc[0] += wgt * px[0];
-                    acc[1] += wgt * px[1];
-                    acc[2] += wgt * px[2];
-                }
-            }
+            const float sx = std::clamp(static_cast<float>(m.a * u + m.b * v + m.c - 0.5), -limit, limit);
+            const float sy = std::clamp(static_cast<float>(m.d * u + m.e * v + m.f - 0.5), -limit, limit);
+            float acc[3];
+            sample(rgba, sx, sy, border, acc);
             float* o = out + 3 * (static_cast<std::ptrdiff_t>(j) * out_w + i);
             o[0] = acc[0] * scale + lo;
             o[1] = acc[1] * scale + lo;

@@ -1,0 +1,88 @@
+"""The C API end to end through ctypes: libmeiyan.so from the CI's CMake build, a real photo, faces.
+
+CI points MEIYAN_CORE_BUILD at its release build of sdk_core; elsewhere the test is skipped.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import meiyan
+
+from .conftest import ROOT
+
+BUILD = os.environ.get("MEIYAN_CORE_BUILD")
+pytestmark = pytest.mark.skipif(not BUILD, reason="MEIYAN_CORE_BUILD (a CMake build of sdk_core) not set")
+
+
+class Image(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_uint32), ("format", ctypes.c_int), ("width", ctypes.c_int32),
+                ("height", ctypes.c_int32), ("planes", ctypes.c_void_p * 3), ("strides", ctypes.c_ssize_t * 3)]
+
+
+class Face(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_uint32), ("id", ctypes.c_int32), ("presence", ctypes.c_float),
+                ("landmarks", ctypes.c_float * (468 * 3)), ("roi", ctypes.c_float * 5), ("yaw", ctypes.c_float),
+                ("pitch", ctypes.c_float), ("roll", ctypes.c_float), ("rotation", ctypes.c_float * 9),
+                ("translation", ctypes.c_float * 3), ("scale", ctypes.c_float), ("expressions", ctypes.c_float * 5),
+                ("expressions_active", ctypes.c_uint32)]
+
+
+@pytest.fixture(scope="module")
+def lib():
+    path = Path(BUILD or "") / "libmeiyan.so"
+    if not path.is_file():
+        pytest.skip(f"{path} not built")
+    lib = ctypes.CDLL(str(path))
+    lib.meiyan_last_error.restype = ctypes.c_char_p
+    lib.meiyan_engine_enable_faces.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int32]
+    lib.meiyan_engine_process.argtypes = [ctypes.c_void_p, ctypes.POINTER(Image), ctypes.POINTER(Image)]
+    lib.meiyan_engine_faces.argtypes = [ctypes.c_void_p, ctypes.POINTER(Face), ctypes.c_int32,
+                                        ctypes.POINTER(ctypes.c_int32)]
+    lib.meiyan_engine_destroy.argtypes = [ctypes.c_void_p]
+    return lib
+
+
+def bgr_image(arr: np.ndarray) -> Image:
+    img = Image(ctypes.sizeof(Image), 3, arr.shape[1], arr.shape[0])
+    img.planes[0] = arr.ctypes.data
+    img.strides[0] = arr.strides[0]
+    return img
+
+
+def test_c_api_tracks_faces_like_the_python_api(lib):
+    from model_export.data import load_images
+
+    photo = load_images(("breakingbad",))[0].image
+    assert lib.meiyan_abi_version() == 2
+    engine = ctypes.c_void_p()
+    assert lib.meiyan_engine_create(None, ctypes.byref(engine)) == 0
+    try:
+        assert lib.meiyan_engine_enable_faces(engine, b"/nonexistent", 4) == 3  # MEIYAN_ERROR_IO
+        assert b"face_detection_short_range" in lib.meiyan_last_error()
+        assert lib.meiyan_engine_enable_faces(engine, str(ROOT / "models").encode(), 0) == 1  # max_faces
+        assert lib.meiyan_engine_enable_faces(engine, str(ROOT / "models").encode(), 4) == 0, lib.meiyan_last_error()
+        out = np.empty_like(photo)
+        assert lib.meiyan_engine_process(engine, bgr_image(photo), bgr_image(out)) == 0
+        faces = (Face * 4)()
+        for f in faces:
+            f.struct_size = ctypes.sizeof(Face)
+        count = ctypes.c_int32()
+        assert lib.meiyan_engine_faces(engine, faces, 4, ctypes.byref(count)) == 0
+        assert count.value == 2
+        expected = meiyan.FaceTracker("native", models_dir=ROOT / "models").track(photo, timestamp=0.0)
+        for f, e in zip(faces[: count.value], expected, strict=True):
+            pts = np.ctypeslib.as_array(f.landmarks).reshape(468, 3)
+            assert np.abs(pts[:, :2] - e.landmarks[:, :2]).max() < 0.01
+            assert abs(f.yaw - e.pose.yaw) < 1e-3 and 0 <= f.expressions[0] <= 1
+        assert lib.meiyan_engine_faces(engine, faces, 1, ctypes.byref(count)) == 0 and count.value == 2
+        faces[0].struct_size = 8
+        assert lib.meiyan_engine_faces(engine, faces, 1, ctypes.byref(count)) == 1  # INVALID_ARGUMENT
+        assert lib.meiyan_engine_set_camera_rotation(engine, 45) == 1
+    finally:
+        lib.meiyan_engine_destroy(engine)
