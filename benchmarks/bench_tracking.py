@@ -145,11 +145,11 @@ def run_sequence(make_tracker: Callable[[bool], meiyan.FaceTracker], frames: lis
     }
 
 
-def run(progress: bool = True, photos: list | None = None, precision: str = "fp32") -> dict:
+def run(progress: bool = True, photos: list | None = None, precision: str = "fp32", backend: str = "native") -> dict:
     photos = photos or _photos()
 
     def make(smoothing: bool) -> meiyan.FaceTracker:
-        return meiyan.FaceTracker(precision=precision, smoothing=smoothing)  # type: ignore[arg-type]
+        return meiyan.FaceTracker(backend, precision=precision, smoothing=smoothing)  # type: ignore[arg-type]
 
     results: dict[str, dict] = {}
     work = [(p, name, frames) for p in photos for name, frames in sequences(p).items()]
@@ -174,7 +174,7 @@ def run(progress: bool = True, photos: list | None = None, precision: str = "fp3
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "commit": commit or "unknown",
         "machine": {"platform": platform.platform(), "cpu_features": meiyan.cpu_features()},
-        "backend": f"onnxruntime ({precision}, 1 thread)",
+        "backend": f"{backend} ({precision}, 1 thread)",
         "frame": {"width": W, "height": H},
         "photos": [p.name for p in photos],
         "summary": summary,

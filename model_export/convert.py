@@ -109,8 +109,12 @@ def quantize_int8(
     calibration: Sequence[np.ndarray],
     nodes_to_exclude: Sequence[str] = (),
     op_types: Sequence[str] | None = None,
+    tensor_overrides: dict[str, list[dict[str, Any]]] | None = None,
 ) -> None:
-    """Static QDQ quantisation: uint8 activations (asymmetric), int8 per-channel weights."""
+    """Static QDQ quantisation: uint8 activations (asymmetric, per tensor), int8
+    symmetric per-channel weights.  Activation ranges: MinMax over ``calibration``,
+    or the ``rmin``/``rmax`` given in ``tensor_overrides`` (onnxruntime's
+    ``TensorQuantOverrides``)."""
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
 
     with tempfile.TemporaryDirectory(prefix="meiyan_q_") as tmp:
@@ -126,7 +130,10 @@ def quantize_int8(
             weight_type=QuantType.QInt8,
             nodes_to_exclude=list(nodes_to_exclude),
             calibrate_method=CalibrationMethod.MinMax,
-            extra_options={"CalibTensorRangeSymmetric": False},
+            extra_options={
+                "CalibTensorRangeSymmetric": False,
+                **({"TensorQuantOverrides": tensor_overrides} if tensor_overrides else {}),
+            },
         )
         model = onnx.load(str(tmp_out))
     model = _clean(model, spec, "int8")

@@ -182,7 +182,11 @@ def _open_task(
 ) -> tuple[OnnxModel, dict[str, Any]]:
     root = find_models_dir(models_dir)
     manifest = load_manifest(root)
-    entries = {name: e for name, e in manifest["models"].items() if isinstance(e, dict) and e.get("task") == task}
+    entries = {
+        name: e
+        for name, e in manifest["models"].items()
+        if isinstance(e, dict) and e.get("task") == task and name.endswith(".onnx")
+    }
     if not entries:
         raise FileNotFoundError(f"no model for task '{task}' in {root / MANIFEST_NAME}")
     order = ["fp32", "int8"] if precision == "auto" else [precision]

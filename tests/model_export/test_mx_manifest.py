@@ -19,15 +19,16 @@ def manifest(models_dir):
 
 
 def test_every_file_matches_manifest(manifest, models_dir):
-    total = 0
+    totals = {".onnx": 0, ".mynn": 0}
     for name, e in manifest["models"].items():
         data = (models_dir / name).read_bytes()
         assert len(data) == e["size"], name
         assert hashlib.sha256(data).hexdigest() == e["sha256"], name
-        total += len(data)
-    assert total == manifest["total_size"]
-    assert total <= 8 * 1024 * 1024
-    on_disk = {p.name for p in models_dir.glob("*.onnx")}
+        totals[name[name.rindex(".") :]] += len(data)
+    assert totals[".onnx"] == manifest["total_size"]
+    assert totals[".onnx"] <= 8 * 1024 * 1024  # the ONNX set's budget
+    assert totals[".mynn"] == manifest["native_total_size"]
+    on_disk = {p.name for p in models_dir.iterdir() if p.suffix in (".onnx", ".mynn")}
     assert on_disk == set(manifest["models"])
 
 
@@ -42,6 +43,11 @@ def test_manifest_content(manifest):
         assert e["normalization"]["range"] in ([-1.0, 1.0], [0.0, 1.0])
         assert e["inputs"][0]["shape"][0] == 1 and e["inputs"][0]["shape"][3] == 3
         assert e["precision"] in ("fp32", "int8")
+        if name.endswith(".mynn"):  # the native engine's copy of a shipped ONNX file
+            src_name = e["converted_from"]["name"]
+            assert src_name == f"{e['task']}.{e['precision']}.onnx"
+            assert e["converted_from"]["sha256"] == manifest["models"][src_name]["sha256"]
+            continue
         assert name == f"{e['task']}.{e['precision']}.onnx"
         if e["precision"] == "int8":
             assert e["quantization"]["format"] == "QDQ"
@@ -51,6 +57,8 @@ def test_manifest_content(manifest):
 def test_io_names_match_files(manifest, models_dir):
     ort = pytest.importorskip("onnxruntime")
     for name, e in manifest["models"].items():
+        if not name.endswith(".onnx"):
+            continue
         s = ort.InferenceSession(str(models_dir / name), providers=["CPUExecutionProvider"])
         assert [i.name for i in s.get_inputs()] == [i["name"] for i in e["inputs"]]
         assert [o.name for o in s.get_outputs()] == [o["name"] for o in e["outputs"]]
@@ -60,7 +68,7 @@ def test_io_names_match_files(manifest, models_dir):
 def test_int8_files_are_quantised(manifest, models_dir):
     onnx = pytest.importorskip("onnx")
     for name, e in manifest["models"].items():
-        if e["precision"] != "int8":
+        if e["precision"] != "int8" or not name.endswith(".onnx"):
             continue
         m = onnx.load(str(models_dir / name))
         ops = {n.op_type for n in m.graph.node}

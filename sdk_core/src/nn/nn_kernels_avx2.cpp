@@ -546,9 +546,9 @@ void qadd_avx2(const uint8_t* a, const uint8_t* b, uint8_t* y, size_t n, const Q
     for (; i + 16 <= n; i += 16) {
         __m256i q[2];
         for (int h = 0; h < 2; ++h) {
-            const __m256 va = no_fuse(_mm256_mul_ps(u8x8_to_ps(a + i + 8 * h), ra));
-            const __m256 vb = no_fuse(_mm256_mul_ps(u8x8_to_ps(b + i + 8 * h), rb));
-            __m256 v = _mm256_add_ps(no_fuse(_mm256_add_ps(fixed, va)), vb);
+            // onnxruntime's fused QLinearAdd: fixed + a*ra, then + b*rb, each a fused multiply-add.
+            __m256 v = _mm256_fmadd_ps(u8x8_to_ps(a + i + 8 * h), ra, fixed);
+            v = _mm256_fmadd_ps(u8x8_to_ps(b + i + 8 * h), rb, v);
             v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
             q[h] = _mm256_cvtps_epi32(v);
         }

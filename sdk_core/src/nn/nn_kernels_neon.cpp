@@ -290,9 +290,9 @@ void qadd_neon(const uint8_t* a, const uint8_t* b, uint8_t* y, size_t n, const Q
         for (int h = 0; h < 2; ++h) {
             const uint32x4_t a32 = h ? vmovl_high_u16(a16) : vmovl_u16(vget_low_u16(a16));
             const uint32x4_t b32 = h ? vmovl_high_u16(b16) : vmovl_u16(vget_low_u16(b16));
-            const float32x4_t va = no_fuse(vmulq_f32(vcvtq_f32_u32(a32), ra));
-            const float32x4_t vb = no_fuse(vmulq_f32(vcvtq_f32_u32(b32), rb));
-            float32x4_t v = vaddq_f32(no_fuse(vaddq_f32(fixed, va)), vb);
+            // fixed + a*ra, then + b*rb, each fused (vfmaq rounds once, as std::fma in the reference).
+            float32x4_t v = vfmaq_f32(fixed, vcvtq_f32_u32(a32), ra);
+            v = vfmaq_f32(v, vcvtq_f32_u32(b32), rb);
             v = vminq_f32(vmaxq_f32(v, lo), hi);
             q[h] = vcvtnq_s32_f32(v);
         }

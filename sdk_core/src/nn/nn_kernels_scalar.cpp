@@ -36,10 +36,9 @@ inline uint8_t sat_u8(float v) {
 }  // namespace
 
 MEIYAN_NO_CONTRACT uint8_t qadd_one(int a, int b, const QAddParams& p) {
-    const float va = static_cast<float>(a) * p.ra;
-    const float vb = static_cast<float>(b) * p.rb;
-    const float s = p.fixed + va;
-    return sat_u8(s + vb);
+    // onnxruntime's fused QLinearAdd order: fixed + a*ra, then + b*rb, each a fused multiply-add.
+    const float s = std::fma(static_cast<float>(a), p.ra, p.fixed);
+    return sat_u8(std::fma(static_cast<float>(b), p.rb, s));
 }
 
 uint8_t requantize_float(float v, int zp) {
