@@ -264,9 +264,9 @@ def _letterbox_input(img: FaceImage, size: int) -> np.ndarray:
 
 # ONNX files converted to the native engine's .mynn format by the build.
 NATIVE_FILES = (
-    "face_detection_short_range.fp32.onnx",
-    "face_landmark.fp32.onnx",
-    "face_detection_full_range.int8.onnx",
+    ("face_detection_short_range", "fp32"),
+    ("face_landmark", "fp32"),
+    ("face_detection_full_range", "fp32"),
 )
 
 
@@ -356,18 +356,25 @@ def _ship(
                 "int8_conv_mac_fraction": q["int8_conv_mac_fraction"],
             }
         entries[name] = entry
-    # The native engine's files: the models the C++ face tracker loads, fp32 where shipped (exact:
-    # the source weights are fp16) and the full-range detector from its int8 ONNX.
+    # The native engine's files: the networks the C++ face tracker loads, in fp32 (exact: the source
+    # weights are fp16, which the .mynn format stores losslessly).
     from . import nn_convert
 
     for old in models_dir.glob("*.mynn"):
         old.unlink()
     native_total = 0
-    for onnx_name in NATIVE_FILES:
-        src = models_dir / onnx_name
-        dst = models_dir / nn_convert.default_output_name(src)
+    for task, prec in NATIVE_FILES:
+        onnx_name = f"{task}.{prec}.onnx"
+        # The fp32 full-range detector's ONNX is not shipped (size); its .mynn stores the exact
+        # fp16 source weights in half the bytes, so the native engine still gets the fp32 network.
+        src = models_dir / onnx_name if onnx_name in entries else fp32_paths[task]
+        dst = models_dir / f"{task}.{prec}.mynn"
         conv = nn_convert.convert_file(src, dst)
-        entries[dst.name] = nn_convert.manifest_entry(conv, entries[onnx_name])
+        sibling = entries.get(onnx_name) or next(e for e in entries.values() if e.get("task") == task)
+        entry = nn_convert.manifest_entry(conv, sibling)
+        entry["precision"] = prec
+        entry.pop("quantization", None)
+        entries[dst.name] = entry
         native_total += dst.stat().st_size
     manifest = {
         "format_version": 1,
