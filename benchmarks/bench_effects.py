@@ -13,6 +13,7 @@ import os
 import platform
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -48,6 +49,7 @@ def _commit() -> str:
 
 def _face_frame(width: int, height: int) -> np.ndarray:
     """The face photo scaled to the frame's height and centred on the bundled scene."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # model_export, from the checkout
     from model_export.data import load_images
 
     face = load_images(("lenna",))[0].image
