@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace meiyan::face {
 
 namespace {
@@ -18,7 +22,25 @@ inline void sample(const ImageView& f, float sx, float sy, Border border, float 
         const uint8_t* r0 = f.data[0] + static_cast<std::ptrdiff_t>(y0) * f.stride[0] + 4 * x0;
         const uint8_t* r1 = r0 + f.stride[0];
         const float w00 = (1 - fx) * (1 - fy), w01 = fx * (1 - fy), w10 = (1 - fx) * fy, w11 = fx * fy;
+#if defined(__SSE2__)
+        // The four RGBA taps as float lanes (SSE2 is part of x86-64): one pixel per vector.
+        const __m128i zero = _mm_setzero_si128();
+        const __m128i top = _mm_unpacklo_epi8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(r0)), zero);
+        const __m128i bottom = _mm_unpacklo_epi8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(r1)), zero);
+        const __m128 p00 = _mm_cvtepi32_ps(_mm_unpacklo_epi16(top, zero));
+        const __m128 p01 = _mm_cvtepi32_ps(_mm_unpackhi_epi16(top, zero));
+        const __m128 p10 = _mm_cvtepi32_ps(_mm_unpacklo_epi16(bottom, zero));
+        const __m128 p11 = _mm_cvtepi32_ps(_mm_unpackhi_epi16(bottom, zero));
+        const __m128 sum = _mm_add_ps(_mm_add_ps(_mm_mul_ps(p00, _mm_set1_ps(w00)), _mm_mul_ps(p01, _mm_set1_ps(w01))),
+                                      _mm_add_ps(_mm_mul_ps(p10, _mm_set1_ps(w10)), _mm_mul_ps(p11, _mm_set1_ps(w11))));
+        float lanes[4];
+        _mm_storeu_ps(lanes, sum);
+        acc[0] = lanes[0];
+        acc[1] = lanes[1];
+        acc[2] = lanes[2];
+#else
         for (int c = 0; c < 3; ++c) acc[c] = w00 * r0[c] + w01 * r0[4 + c] + w10 * r1[c] + w11 * r1[4 + c];
+#endif
         return;
     }
     for (int dy = 0; dy < 2; ++dy) {
