@@ -11,10 +11,7 @@ import datetime
 import json
 import os
 import platform
-import statistics
-import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,27 +21,11 @@ from tqdm import tqdm
 
 import meiyan
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_common, beside this file
+from bench_common import commit, median_ms  # noqa: E402
+
 TARGET_BEAUTY_MS = 6.0  # smoothing + whitening + reshape
 TARGET_MAKEUP_MS = 4.0  # a full makeup preset
-
-
-def _median_ms(fn: Callable[[], object], repeats: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
-
-
-def _commit() -> str:
-    try:
-        root = Path(__file__).resolve().parents[1]
-        out = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-        return out.stdout.strip() or "unknown"
-    except OSError:
-        return "unknown"
 
 
 def _face_frame(width: int, height: int) -> np.ndarray:
@@ -96,14 +77,14 @@ def run(width: int = 1280, height: int = 720, repeats: int = 30, progress: bool 
     ]
     results = []
     for name, fn in tqdm(cases, desc="bench effects", disable=not progress):
-        results.append({"name": name, "ms": _median_ms(fn, repeats)})
+        results.append({"name": name, "ms": median_ms(fn, repeats)})
     by_name = {r["name"]: r["ms"] for r in results}
     beauty_ms = by_name["smoothing+whitening+reshape"]
     makeup_ms = by_name["makeup of the 'party' preset (lips + gloss, blush, brows)"]
     return {
         "suite": "effects",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "commit": _commit(),
+        "commit": commit(),
         "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
                     "cpu_count": os.cpu_count(), "cpu_features": meiyan.cpu_features()},
         "versions": {"meiyan": meiyan.__version__, "opencv": cv2.__version__, "numpy": np.__version__},

@@ -10,9 +10,7 @@ import datetime
 import json
 import os
 import platform
-import statistics
-import subprocess
-import time
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,24 +20,8 @@ from tqdm import tqdm
 
 import meiyan
 
-
-def _median_ms(fn: Callable[[], object], repeats: int) -> float:
-    fn()  # warm-up: first-touch allocation, dispatch, caches
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
-
-
-def _commit() -> str:
-    try:
-        root = Path(__file__).resolve().parents[1]
-        out = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-        return out.stdout.strip() or "unknown"
-    except OSError:
-        return "unknown"
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_common, beside this file
+from bench_common import commit, median_ms  # noqa: E402
 
 
 def run(width: int = 1280, height: int = 720, repeats: int = 30, progress: bool = True) -> dict:
@@ -72,10 +54,10 @@ def run(width: int = 1280, height: int = 720, repeats: int = 30, progress: bool 
             row: dict = {"name": name, "peer": peer}
             for level in levels:
                 meiyan.simd_force(level)
-                row[f"meiyan_{level}_ms"] = _median_ms(ours, repeats)
+                row[f"meiyan_{level}_ms"] = median_ms(ours, repeats)
                 steps.update(1)
             meiyan.simd_force(levels[-1])
-            row["opencv_ms"] = _median_ms(theirs, repeats)
+            row["opencv_ms"] = median_ms(theirs, repeats)
             steps.update(1)
             best = row[f"meiyan_{levels[-1]}_ms"]
             row["meiyan_ms"] = best
@@ -90,7 +72,7 @@ def run(width: int = 1280, height: int = 720, repeats: int = 30, progress: bool 
     return {
         "suite": "image",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "commit": _commit(),
+        "commit": commit(),
         "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
                     "cpu_count": os.cpu_count(), "cpu_features": meiyan.cpu_features()},
         "versions": {"meiyan": meiyan.__version__, "opencv": cv2.__version__, "numpy": np.__version__},

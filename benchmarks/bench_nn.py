@@ -19,7 +19,6 @@ import datetime
 import json
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +31,10 @@ import numpy as np
 from tqdm import tqdm
 
 import meiyan
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_common, beside this file
+from bench_common import commit  # noqa: E402
+
 from meiyan import nn
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,14 +42,6 @@ TASKS = ("face_detection_short_range", "face_detection_full_range", "face_landma
          "selfie_segmentation")
 # value range of each model's input (as the pipeline feeds it)
 RANGES = {"face_detection_short_range": (-1.0, 1.0), "face_detection_full_range": (-1.0, 1.0)}
-
-
-def _commit() -> str:
-    try:
-        out = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-        return out.stdout.strip() or "unknown"
-    except OSError:
-        return "unknown"
 
 
 def _cpu_model() -> str:
@@ -178,7 +173,7 @@ def run(models_dir: Path | None = None, rounds: int = 100, warmup: int = 10, pro
     return {
         "suite": "nn",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "commit": _commit(),
+        "commit": commit(),
         "machine": {"platform": platform.platform(), "cpu": _cpu_model(), "cpu_count": os.cpu_count(),
                     "cpu_features": meiyan.cpu_features(), "nn_kernels": meiyan._core.nn_active_kernels()},
         "versions": versions,

@@ -14,7 +14,6 @@ import datetime
 import math
 import platform
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -26,6 +25,9 @@ import numpy as np
 from tqdm import tqdm
 
 import meiyan
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_common, beside this file
+from bench_common import commit  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 W, H = 1280, 720
@@ -167,12 +169,11 @@ def run(progress: bool = True, photos: list | None = None, precision: str = "fp3
         upright = per["nme_per_frame"][0]
         roll_ratio.append([per["nme_per_frame"][k] / upright for k in range(0, 72, 3)])
     summary["roll_360"]["worst_nme_ratio_vs_upright"] = float(np.nanmax(np.array(roll_ratio)))
-    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True).stdout.strip()
+
     return {
         "suite": "tracking",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "commit": commit or "unknown",
+        "commit": commit(),
         "machine": {"platform": platform.platform(), "cpu_features": meiyan.cpu_features()},
         "backend": f"{backend} ({precision}, 1 thread)",
         "frame": {"width": W, "height": H},
