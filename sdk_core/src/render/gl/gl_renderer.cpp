@@ -286,17 +286,23 @@ private:
         }
     }
 
-    void draw_makeup(const EffectState& state, GLuint in_tex, GLuint out_tex, int w, int h) {
-        const MakeupGrid grid = build_makeup_grid(state.makeup, state.faces, w, h);
-        if (grid.width != makeup_w_ || grid.height != makeup_h_) {
-            allocate_2d(beauty_tex_[kMakeupMask], grid.width, grid.height);
-            makeup_w_ = grid.width;
-            makeup_h_ = grid.height;
+    // Uploads a CPU-built RGBA grid (mask or warp field), reallocating the texture when its size
+    // changed since the last frame (`cur_w`, `cur_h` remember it).
+    void upload_grid(GLuint tex, int& cur_w, int& cur_h, int w, int h, const uint8_t* data) {
+        if (w != cur_w || h != cur_h) {
+            allocate_2d(tex, w, h);
+            cur_w = w;
+            cur_h = h;
         }
         api_.ActiveTexture(GL_TEXTURE0);
-        api_.BindTexture(GL_TEXTURE_2D, beauty_tex_[kMakeupMask]);
+        api_.BindTexture(GL_TEXTURE_2D, tex);
         api_.PixelStorei(GL_UNPACK_ALIGNMENT, 1);
-        api_.TexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, grid.width, grid.height, GL_RGBA, GL_UNSIGNED_BYTE, grid.mask.data());
+        api_.TexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, data);
+    }
+
+    void draw_makeup(const EffectState& state, GLuint in_tex, GLuint out_tex, int w, int h) {
+        const MakeupGrid grid = build_makeup_grid(state.makeup, state.faces, w, h);
+        upload_grid(beauty_tex_[kMakeupMask], makeup_w_, makeup_h_, grid.width, grid.height, grid.mask.data());
         set_target(out_tex, w, h);
         const gl::Program& p = makeup_;
         api_.UseProgram(p.id());
@@ -316,15 +322,7 @@ private:
 
     void draw_reshape(const EffectState& state, GLuint in_tex, GLuint out_tex, int w, int h) {
         const ReshapeField field = build_reshape_field(state.reshape, state.faces, w, h);
-        if (field.width != field_w_ || field.height != field_h_) {
-            allocate_2d(beauty_tex_[kReshapeField], field.width, field.height);
-            field_w_ = field.width;
-            field_h_ = field.height;
-        }
-        api_.ActiveTexture(GL_TEXTURE0);
-        api_.BindTexture(GL_TEXTURE_2D, beauty_tex_[kReshapeField]);
-        api_.PixelStorei(GL_UNPACK_ALIGNMENT, 1);
-        api_.TexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, field.width, field.height, GL_RGBA, GL_UNSIGNED_BYTE, field.field.data());
+        upload_grid(beauty_tex_[kReshapeField], field_w_, field_h_, field.width, field.height, field.field.data());
         set_target(out_tex, w, h);
         const gl::Program& p = reshape_;
         api_.UseProgram(p.id());
