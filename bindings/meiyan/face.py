@@ -75,26 +75,6 @@ def _onnx_networks(models_dir: str | os.PathLike[str] | None, precision: Precisi
     return nets
 
 
-def _native_paths(models_dir: str | os.PathLike[str] | None, precision: Precision) -> tuple[str, str, str]:
-    from meiyan import nn
-
-    # For "auto", fp32 first: the int8 files trade accuracy for size (see models/manifest.json).
-    order: tuple[str, ...] = ("fp32", "int8") if precision == "auto" else (precision,)
-
-    def find(task: str, required: bool) -> str:
-        for p in order:
-            try:
-                return str(nn.find_model(task, p, models_dir))
-            except FileNotFoundError:
-                continue
-        if required:
-            raise FileNotFoundError(f"no {precision} .mynn model for {task} (run python -m model_export build)")
-        return ""
-
-    return (find("face_detection_short_range", True), find("face_landmark", True),
-            find("face_detection_full_range", False))
-
-
 class FaceTracker:
     """Tracks up to ``max_faces`` faces: detection only when needed, the 468-point mesh on a rotated
     ROI that follows each face, One Euro smoothing, head pose and expression scores.
@@ -130,7 +110,12 @@ class FaceTracker:
         opts.redetect_interval = redetect_interval
         self.backend = backend
         if backend == "native":
-            self._native = _core.FaceTracker.native(*_native_paths(models_dir, precision), options=opts)
+            from meiyan.onnx_backend import default_models_dir
+
+            # For "auto", fp32 first: the int8 files trade accuracy for size (see models/manifest.json).
+            precisions = ["fp32", "int8"] if precision == "auto" else [precision]
+            root = str(models_dir) if models_dir is not None else str(default_models_dir())
+            self._native = _core.FaceTracker.native(root, precisions, options=opts)
         else:
             nets = _onnx_networks(models_dir, precision)
             self._native = _core.FaceTracker(nets["detector"], nets["mesh"], nets["detector_full_range"], opts)

@@ -125,15 +125,9 @@ public:
     explicit PyFaceTracker(std::unique_ptr<FaceTracker> tracker) : tracker_(std::move(tracker)) {}
 
     // Native backend: the networks run in the C++ engine from .mynn files, with no Python in the loop.
-    static PyFaceTracker native(const std::string& detector, const std::string& mesh, const std::string& full_range,
+    static PyFaceTracker native(const std::string& models_dir, const std::vector<std::string>& precisions,
                                 const TrackerOptions& options) {
-        FaceNetworks nets;
-        nets.detector = nn::make_network(nn::Model::load_file(detector, "face_detection_short_range"));
-        nets.mesh = nn::make_network(nn::Model::load_file(mesh, "face_landmark"));
-        if (!full_range.empty()) {
-            nets.detector_full_range = nn::make_network(nn::Model::load_file(full_range, "face_detection_full_range"));
-        }
-        return PyFaceTracker(std::make_unique<FaceTracker>(std::move(nets), options));
+        return PyFaceTracker(std::make_unique<FaceTracker>(nn::load_face_networks(models_dir, precisions), options));
     }
 
     py::list track(const py::array& rgba, double timestamp, int camera_rotation) {
@@ -213,8 +207,8 @@ void register_face(py::module_& m) {
         .def(py::init<const py::object&, const py::object&, const py::object&, const TrackerOptions&>(),
              py::arg("detector"), py::arg("mesh"), py::arg("detector_full_range") = py::none(),
              py::arg("options") = TrackerOptions())
-        .def_static("native", &PyFaceTracker::native, py::arg("detector"), py::arg("mesh"),
-                    py::arg("detector_full_range") = "", py::arg("options") = TrackerOptions())
+        .def_static("native", &PyFaceTracker::native, py::arg("models_dir"), py::arg("precisions"),
+                    py::arg("options") = TrackerOptions())
         .def("track", &PyFaceTracker::track, py::arg("rgba"), py::arg("timestamp"), py::arg("camera_rotation") = 0)
         .def("detect", &PyFaceTracker::detect, py::arg("rgba"), py::arg("rotation") = 0)
         .def("stats", &PyFaceTracker::stats)

@@ -1,7 +1,6 @@
 #include "engine/engine.h"
 
 #include <cstring>
-#include <fstream>
 
 #include "core/error.h"
 #include "nn/nn_network.h"
@@ -57,27 +56,8 @@ void Engine::set_faces(std::vector<FaceShape> faces) { state_.faces = std::move(
 
 void Engine::set_lut(std::shared_ptr<const Lut3D> lut) { state_.lut = std::move(lut); }
 
-namespace {
-
-std::string first_model(const std::string& dir, const std::string& task, bool required) {
-    for (const char* precision : {"fp32", "int8"}) {
-        const std::string path = dir + "/" + task + "." + precision + ".mynn";
-        if (std::ifstream(path).good()) return path;
-    }
-    if (required) fail(MEIYAN_ERROR_IO, "no " + task + ".fp32.mynn or .int8.mynn in '" + dir + "'");
-    return {};
-}
-
-}  // namespace
-
 void Engine::enable_face_tracking(const std::string& models_dir, const face::TrackerOptions& options) {
-    face::FaceNetworks nets;
-    nets.detector = nn::make_network(nn::Model::load_file(first_model(models_dir, "face_detection_short_range", true),
-                                                           "face_detection_short_range"));
-    nets.mesh = nn::make_network(nn::Model::load_file(first_model(models_dir, "face_landmark", true), "face_landmark"));
-    const std::string full = first_model(models_dir, "face_detection_full_range", false);
-    if (!full.empty()) nets.detector_full_range = nn::make_network(nn::Model::load_file(full, "face_detection_full_range"));
-    tracker_ = std::make_unique<face::FaceTracker>(std::move(nets), options);
+    tracker_ = std::make_unique<face::FaceTracker>(nn::load_face_networks(models_dir, {"fp32", "int8"}), options);
 }
 
 void Engine::disable_face_tracking() {

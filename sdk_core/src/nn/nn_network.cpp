@@ -1,5 +1,6 @@
 #include "nn/nn_network.h"
 
+#include <fstream>
 #include <vector>
 
 #include "core/error.h"
@@ -40,6 +41,24 @@ private:
 
 std::unique_ptr<face::Network> make_network(std::unique_ptr<Model> model) {
     return std::make_unique<ModelNetwork>(std::move(model));
+}
+
+face::FaceNetworks load_face_networks(const std::string& models_dir, const std::vector<std::string>& precisions) {
+    auto load = [&](const std::string& task, bool required) -> std::unique_ptr<face::Network> {
+        std::string tried;
+        for (const std::string& precision : precisions) {
+            const std::string path = models_dir + "/" + task + "." + precision + ".mynn";
+            if (std::ifstream(path).good()) return make_network(Model::load_file(path, task));
+            tried += (tried.empty() ? "" : " or ") + task + "." + precision + ".mynn";
+        }
+        if (required) fail(MEIYAN_ERROR_IO, "no " + tried + " in '" + models_dir + "'");
+        return nullptr;
+    };
+    face::FaceNetworks nets;
+    nets.detector = load("face_detection_short_range", true);
+    nets.mesh = load("face_landmark", true);
+    nets.detector_full_range = load("face_detection_full_range", false);
+    return nets;
 }
 
 }  // namespace nn

@@ -5,7 +5,10 @@
 //   nets.mesh = nn::make_network(nn::Model::load_file(dir + "/face_landmark.int8.mynn", "face_landmark"));
 #pragma once
 #include <memory>
+#include <string>
+#include <vector>
 
+#include "face/face_tracker.h"
 #include "face/network.h"
 #include "nn/nn_model.h"
 
@@ -14,6 +17,11 @@ namespace nn {
 
 // Takes a one-input model; run() returns pointers into the model's memory (valid until the next run).
 std::unique_ptr<face::Network> make_network(std::unique_ptr<Model> model);
+
+// The face tracker's networks from the .mynn files in `models_dir`, each task taking the first
+// precision of `precisions` that is present (the full-range detector is optional). Throws
+// Error(IO) naming the task when a required one is missing.
+face::FaceNetworks load_face_networks(const std::string& models_dir, const std::vector<std::string>& precisions);
 
 }  // namespace nn
 }  // namespace meiyan
