@@ -22,7 +22,7 @@ from tqdm import tqdm
 import meiyan
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_common, beside this file
-from bench_common import commit, median_ms  # noqa: E402
+from bench_common import commit, median_ms, pyplot, save_figure  # noqa: E402
 
 TARGET_BEAUTY_MS = 6.0  # smoothing + whitening + reshape
 TARGET_MAKEUP_MS = 4.0  # a full makeup preset
@@ -111,10 +111,7 @@ def format_table(result: dict) -> str:
 
 
 def plot(result: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     names = [r["name"] for r in result["results"]]
     fig, ax = plt.subplots(figsize=(9, 4))
@@ -125,9 +122,7 @@ def plot(result: dict, path: Path) -> None:
     ax.set_title(f"face effects at {result['frame']['width']}x{result['frame']['height']} ({result['commit']})")
     ax.legend()
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from tqdm import tqdm
 import meiyan
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_common, beside this file
-from bench_common import commit, median_ms  # noqa: E402
+from bench_common import commit, median_ms, pyplot, save_figure  # noqa: E402
 
 
 def run(width: int = 1280, height: int = 720, repeats: int = 30, progress: bool = True) -> dict:
@@ -91,10 +91,7 @@ def format_table(result: dict) -> str:
 
 
 def plot(result: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     names = [r["name"] for r in result["results"]]
     x = np.arange(len(names))
@@ -107,9 +104,7 @@ def plot(result: dict, path: Path) -> None:
     ax.set_title(f"image kernels at {result['frame']['width']}x{result['frame']['height']} ({result['commit']})")
     ax.legend()
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 if __name__ == "__main__":

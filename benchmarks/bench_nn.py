@@ -33,7 +33,7 @@ from tqdm import tqdm
 import meiyan
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_common, beside this file
-from bench_common import commit  # noqa: E402
+from bench_common import commit, pyplot, save_figure  # noqa: E402
 
 from meiyan import nn
 
@@ -204,10 +204,7 @@ def format_table(result: dict) -> str:
 
 
 def plot(result: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     rows = result["results"]
     names = [f"{r['task'].replace('face_', '')}\n{r['precision']}" for r in rows]
@@ -221,9 +218,7 @@ def plot(result: dict, path: Path) -> None:
     ax.set_title(f"NN inference ({result['commit']}, {result['machine']['cpu']})", fontsize=9)
     ax.legend()
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 if __name__ == "__main__":

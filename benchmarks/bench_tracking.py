@@ -27,7 +27,7 @@ from tqdm import tqdm
 import meiyan
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_common, beside this file
-from bench_common import commit  # noqa: E402
+from bench_common import commit, pyplot, save_figure  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 W, H = 1280, 720
@@ -196,10 +196,7 @@ def format_table(result: dict) -> str:
 
 
 def plot(result: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for name, per in result["results"]["roll_360"].items():
@@ -216,6 +213,4 @@ def plot(result: dict, path: Path) -> None:
     axes[1].set_ylabel("frame-to-frame RMS px")
     axes[1].legend()
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    save_figure(fig, path)
