@@ -7,6 +7,9 @@
   thread, XNNPACK (the interpreter's default delegate) -- a second peer; it runs the original
   fp16/fp32 graph whatever our precision.
 
+* native, N threads (``threads`` > 1): the same native model split over N threads, for the
+  scaling column; the peers stay on one thread (the issue's comparison is single-threaded).
+
 Each model's backends are timed in interleaved rounds (one run of each, in turn) so that all see
 the same machine load; medians and p95 come from the same rounds and the ratios compare them.
 All three are called from Python with the input already in place, and each call returns its
@@ -125,7 +128,14 @@ def _models(models_dir: Path, work: Path) -> list[tuple[str, str, Path, Path]]:
     return found
 
 
-def run(models_dir: Path | None = None, rounds: int = 100, warmup: int = 10, progress: bool = True) -> dict:
+def run(models_dir: Path | None = None, rounds: int = 100, warmup: int = 10, progress: bool = True,
+        threads: int | None = None) -> dict:
+    """``threads``: also time the native engine on that many threads (default: the CPU count, at
+    most 4; 1 leaves the column out)."""
+    if threads is None:
+        threads = min(4, os.cpu_count() or 1)
+    if not 1 <= threads <= 64:
+        raise ValueError(f"threads must be in 1..64, got {threads}")
     sys.path.insert(0, str(ROOT))
     models_dir = Path(models_dir) if models_dir is not None else ROOT / "models"
     results = []
@@ -138,6 +148,8 @@ def run(models_dir: Path | None = None, rounds: int = 100, warmup: int = 10, pro
             native = nn.NativeModel(mynn, expected_name=task)
             x = _input(native.input_shape, task)
             backends: dict[str, Callable[[np.ndarray], Any]] = {"native": native, "onnxruntime": _ort(onnx_path)}
+            if threads > 1:
+                backends["native_mt"] = nn.NativeModel(mynn, expected_name=task, threads=threads)
             lite = _litert(task)
             if lite is not None:
                 backends["litert"] = lite
@@ -157,6 +169,8 @@ def run(models_dir: Path | None = None, rounds: int = 100, warmup: int = 10, pro
             row["ratio_native_over_ort"] = row["native"]["median_ms"] / row["onnxruntime"]["median_ms"]
             if "litert" in row:
                 row["ratio_native_over_litert"] = row["native"]["median_ms"] / row["litert"]["median_ms"]
+            if "native_mt" in row:
+                row["speedup_native_mt"] = row["native"]["median_ms"] / row["native_mt"]["median_ms"]
             row["native_arena_bytes"] = native.arena_bytes
             results.append(row)
             bar.update(1)
@@ -178,27 +192,30 @@ def run(models_dir: Path | None = None, rounds: int = 100, warmup: int = 10, pro
                     "cpu_features": meiyan.cpu_features(), "nn_kernels": meiyan._core.nn_active_kernels()},
         "versions": versions,
         "threads": 1,
+        "native_mt_threads": threads,
         "rounds": rounds,
         "results": results,
     }
 
 
 def format_table(result: dict) -> str:
+    mt = result.get("native_mt_threads", 1)
     lines = [
         f"one thread, {result['rounds']} interleaved rounds, {result['machine']['cpu']} "
         f"(native kernels: {result['machine']['nn_kernels']})",
         "| model | native median / p95 ms | onnxruntime median / p95 ms | litert median / p95 ms "
-        "| native/ORT | native/litert |",
-        "|" + "---|" * 6,
+        f"| native/ORT | native/litert | native {mt} threads ms (speed-up) |",
+        "|" + "---|" * 7,
     ]
     for r in result["results"]:
         lite = r.get("litert")
         lite_s = f"{lite['median_ms']:.3f} / {lite['p95_ms']:.3f}" if lite else "-"
         ratio_l = f"{r['ratio_native_over_litert']:.2f}" if lite else "-"
+        mt_s = f"{r['native_mt']['median_ms']:.3f} ({r['speedup_native_mt']:.2f}x)" if "native_mt" in r else "-"
         lines.append(
             f"| {r['task']} {r['precision']} | {r['native']['median_ms']:.3f} / {r['native']['p95_ms']:.3f} "
             f"| {r['onnxruntime']['median_ms']:.3f} / {r['onnxruntime']['p95_ms']:.3f} | {lite_s} "
-            f"| {r['ratio_native_over_ort']:.2f} | {ratio_l} |"
+            f"| {r['ratio_native_over_ort']:.2f} | {ratio_l} | {mt_s} |"
         )
     return "\n".join(lines)
 

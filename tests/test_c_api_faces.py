@@ -45,6 +45,7 @@ def lib():
     lib.meiyan_engine_faces.argtypes = [ctypes.c_void_p, ctypes.POINTER(Face), ctypes.c_int32,
                                         ctypes.POINTER(ctypes.c_int32)]
     lib.meiyan_engine_destroy.argtypes = [ctypes.c_void_p]
+    lib.meiyan_engine_set_threads.argtypes = [ctypes.c_void_p, ctypes.c_int32]
     return lib
 
 
@@ -84,5 +85,21 @@ def test_c_api_tracks_faces_like_the_python_api(lib):
         faces[0].struct_size = 8
         assert lib.meiyan_engine_faces(engine, faces, 1, ctypes.byref(count)) == 1  # INVALID_ARGUMENT
         assert lib.meiyan_engine_set_camera_rotation(engine, 45) == 1
+        # more threads: the same landmarks, to the bit
+        first = [np.ctypeslib.as_array(f.landmarks).copy() for f in faces[:2]]
+        assert lib.meiyan_engine_set_threads(engine, -1) == 1 and b"threads" in lib.meiyan_last_error()
+        assert lib.meiyan_engine_set_threads(engine, 65) == 1
+        faces[0].struct_size = ctypes.sizeof(Face)
+        again = ctypes.c_void_p()
+        assert lib.meiyan_engine_create(None, ctypes.byref(again)) == 0
+        try:
+            assert lib.meiyan_engine_set_threads(again, 3) == 0
+            assert lib.meiyan_engine_enable_faces(again, str(ROOT / "models").encode(), 4) == 0
+            assert lib.meiyan_engine_process(again, bgr_image(photo), bgr_image(out)) == 0
+            assert lib.meiyan_engine_faces(again, faces, 4, ctypes.byref(count)) == 0 and count.value == 2
+            for f, ref in zip(faces[:2], first, strict=True):
+                assert np.array_equal(np.ctypeslib.as_array(f.landmarks), ref)
+        finally:
+            lib.meiyan_engine_destroy(again)
     finally:
         lib.meiyan_engine_destroy(engine)

@@ -353,6 +353,27 @@ def test_simd_levels_agree_on_shipped_models(stem: str, native_files: dict[str, 
             assert np.abs(g - b).max() <= 1e-3 * (1 + np.abs(b).max()), table
 
 
+@pytest.mark.parametrize("stem", sorted(TOLERANCE))
+def test_threads_give_the_same_bytes(stem: str, native_files: dict[str, Path],
+                                     real_inputs: dict[str, list[np.ndarray]]) -> None:
+    task = stem.split(".")[0]
+    if stem not in native_files or not real_inputs[task]:
+        pytest.skip(f"{stem} not available")
+    x = real_inputs[task][0]
+    model = nn.NativeModel(native_files[stem], expected_name=task)
+    base = model(x)
+    for threads in (2, 4):
+        model.threads = threads
+        assert model.threads == threads
+        for g, b in zip(model(x), base, strict=True):
+            assert np.array_equal(g, b), f"{stem} on {threads} threads"
+    with pytest.raises(ValueError, match="thread count"):
+        model.threads = 65
+    with pytest.raises(TypeError):
+        model.threads = 1.5  # type: ignore[assignment]
+    assert model.threads == 4
+
+
 def test_shipped_mynn_files_match_their_onnx_sources() -> None:
     mynn = sorted(MODELS_DIR.glob("*.mynn"))
     if not mynn:

@@ -147,7 +147,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     elif args.suite == "effects":
         result = bench.run(repeats=args.repeats, progress=not args.quiet)
     elif args.suite == "nn":
-        result = bench.run(models_dir=args.models, rounds=args.rounds, progress=not args.quiet)
+        result = bench.run(models_dir=args.models, rounds=args.rounds, progress=not args.quiet, threads=args.threads)
     else:
         result = bench.run(progress=not args.quiet)
     print(bench.format_table(result))
@@ -212,6 +212,8 @@ def parser() -> argparse.ArgumentParser:
     bn.add_argument("--plot", help="write a PNG bar chart of the medians")
     bn.add_argument("--models", type=Path, default=None, help="models folder (default: the repository's models/)")
     bn.add_argument("--rounds", type=int, default=100, help="interleaved timing rounds per model")
+    bn.add_argument("--threads", type=int, default=None,
+                    help="also time the native engine on this many threads (default: CPU count, at most 4)")
     bn.add_argument("--quiet", action="store_true", help="no progress bar")
     bn.set_defaults(fn=cmd_bench)
     return p

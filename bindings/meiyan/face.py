@@ -57,19 +57,19 @@ def _to_result(d: dict[str, Any]) -> FaceResult:
                       d["expressions"], d["expressions_active"])
 
 
-def _onnx_networks(models_dir: str | os.PathLike[str] | None, precision: Precision) -> dict[str, Any]:
+def _onnx_networks(models_dir: str | os.PathLike[str] | None, precision: Precision, threads: int) -> dict[str, Any]:
     from meiyan import onnx_backend
 
     nets: dict[str, Any] = {}
     for key, task in (("detector", "face_detection_short_range"), ("mesh", "face_landmark"),
                       ("detector_full_range", "face_detection_full_range")):
         try:
-            nets[key] = onnx_backend._open_task(task, precision, models_dir, 1)[0]
+            nets[key] = onnx_backend._open_task(task, precision, models_dir, threads)[0]
         except FileNotFoundError:
             if key != "detector_full_range":  # optional
                 raise
             try:
-                nets[key] = onnx_backend._open_task(task, "auto", models_dir, 1)[0]
+                nets[key] = onnx_backend._open_task(task, "auto", models_dir, threads)[0]
             except FileNotFoundError:
                 nets[key] = None
     return nets
@@ -84,6 +84,8 @@ class FaceTracker:
             ``"onnx"`` (onnxruntime on the ``.onnx`` files, the reference).
         precision: which shipped model files to use (``"auto"`` prefers fp32).
         smoothing: One Euro smoothing of the landmarks (``min_cutoff`` Hz, ``beta``).
+        threads: threads per network run (1, the default, leaves the other cores to the app; 0: one
+            per core). The native engine gives the same landmarks for any count.
     """
 
     def __init__(
@@ -98,6 +100,7 @@ class FaceTracker:
         beta: float = 40.0,
         rotation_sweep: bool = True,
         redetect_interval: int = 30,
+        threads: int = 1,
     ) -> None:
         if backend not in ("native", "onnx"):
             raise ValueError(f"unknown face backend {backend!r}; available: 'native', 'onnx'")
@@ -108,6 +111,9 @@ class FaceTracker:
         opts.one_euro.beta = beta
         opts.rotation_sweep = rotation_sweep
         opts.redetect_interval = redetect_interval
+        if not 0 <= threads <= 64:
+            raise ValueError(f"threads must be in 0..64 (0: one per core), got {threads}")
+        opts.threads = threads
         self.backend = backend
         if backend == "native":
             from meiyan.onnx_backend import default_models_dir
@@ -117,7 +123,7 @@ class FaceTracker:
             root = str(models_dir) if models_dir is not None else str(default_models_dir())
             self._native = _core.FaceTracker.native(root, precisions, options=opts)
         else:
-            nets = _onnx_networks(models_dir, precision)
+            nets = _onnx_networks(models_dir, precision, threads or (os.cpu_count() or 1))
             self._native = _core.FaceTracker(nets["detector"], nets["mesh"], nets["detector_full_range"], opts)
         self._t0 = time.monotonic()
 

@@ -1,7 +1,8 @@
 """meiyan's native neural-network engine from Python.
 
 :class:`NativeModel` runs a ``.mynn`` file (converted from the shipped ONNX models by
-``python -m model_export.nn_convert``) in the C++ engine, single-threaded.  It is a *runner* in the
+``python -m model_export.nn_convert``) in the C++ engine, single-threaded unless ``threads`` says
+otherwise (the outputs are the same bytes for any thread count).  It is a *runner* in the
 sense of :mod:`meiyan.onnx_backend` (NHWC float32 batch in, list of outputs out), so the same
 pre/post-processing works with either backend::
 
@@ -33,16 +34,29 @@ class NativeModel:
     ``ValueError`` (truncated, corrupt, wrong format version), missing ones ``FileNotFoundError``.
     """
 
-    def __init__(self, path: str | os.PathLike[str], expected_name: str | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str], expected_name: str | None = None, *, threads: int = 1) -> None:
         self.path = Path(path)
         self._model = _core.NnModel.load(str(self.path), expected_name or "")
+        self.threads = threads
 
     @classmethod
-    def from_bytes(cls, data: bytes, expected_name: str | None = None) -> NativeModel:
+    def from_bytes(cls, data: bytes, expected_name: str | None = None, *, threads: int = 1) -> NativeModel:
         self = cls.__new__(cls)
         self.path = Path("<memory>")
         self._model = _core.NnModel.from_bytes(data, expected_name or "")
+        self.threads = threads
         return self
+
+    @property
+    def threads(self) -> int:
+        """Threads per run: 1 by default; more split the large convolutions (0 sets one per core)."""
+        return self._model.threads
+
+    @threads.setter
+    def threads(self, n: int) -> None:
+        if isinstance(n, bool) or not isinstance(n, int):
+            raise TypeError(f"threads must be an int, got {type(n).__name__}")
+        self._model.threads = n
 
     @property
     def name(self) -> str:
@@ -110,6 +124,8 @@ def find_model(task: str, precision: str = "auto", models_dir: str | os.PathLike
     raise FileNotFoundError(f"no {precision} .mynn model for task '{task}' in {root}")
 
 
-def open_task(task: str, precision: str = "auto", models_dir: str | os.PathLike[str] | None = None) -> NativeModel:
+def open_task(
+    task: str, precision: str = "auto", models_dir: str | os.PathLike[str] | None = None, *, threads: int = 1
+) -> NativeModel:
     """The native model for a task (``face_landmark``, ``face_detection_short_range``, ...)."""
-    return NativeModel(find_model(task, precision, models_dir), expected_name=task)
+    return NativeModel(find_model(task, precision, models_dir), expected_name=task, threads=threads)

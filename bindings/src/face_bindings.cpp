@@ -202,7 +202,8 @@ void register_face(py::module_& m) {
         .def_readwrite("one_euro", &TrackerOptions::one_euro)
         .def_readwrite("redetect_interval", &TrackerOptions::redetect_interval)
         .def_readwrite("rotation_sweep", &TrackerOptions::rotation_sweep)
-        .def_readwrite("roi_scale", &TrackerOptions::roi_scale);
+        .def_readwrite("roi_scale", &TrackerOptions::roi_scale)
+        .def_readwrite("threads", &TrackerOptions::threads);
     py::class_<PyFaceTracker>(m, "FaceTracker")
         .def(py::init<const py::object&, const py::object&, const py::object&, const TrackerOptions&>(),
              py::arg("detector"), py::arg("mesh"), py::arg("detector_full_range") = py::none(),

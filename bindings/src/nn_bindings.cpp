@@ -119,6 +119,9 @@ public:
         return out;
     }
 
+    int threads() const { return model_->threads(); }
+    void set_threads(int n) { model_->set_threads(n); }
+
     size_t arena_bytes() const { return model_->arena_bytes(); }
     size_t weight_bytes() const { return model_->weight_bytes(); }
 
@@ -129,7 +132,7 @@ private:
 }  // namespace
 
 void register_nn(py::module_& m) {
-    py::class_<PyNnModel>(m, "NnModel", "A .mynn model run by meiyan's native engine (one thread)")
+    py::class_<PyNnModel>(m, "NnModel", "A .mynn model run by meiyan's native engine (one thread unless told)")
         .def_static("load", &PyNnModel::load, py::arg("path"), py::arg("expected_name") = "",
                     "Read a .mynn file; expected_name, when given, must match the model's name.")
         .def_static("from_bytes", &PyNnModel::from_bytes, py::arg("data"), py::arg("expected_name") = "")
@@ -141,6 +144,8 @@ void register_nn(py::module_& m) {
         .def("run", &PyNnModel::run, py::arg("inputs"), "Run on float32 arrays (one per input); returns copies.")
         .def("time_runs", &PyNnModel::time_runs, py::arg("inputs"), py::arg("repeats"), py::arg("warmup") = 3)
         .def("profile", &PyNnModel::profile, py::arg("inputs"), py::arg("repeats") = 10)
+        .def_property("threads", &PyNnModel::threads, &PyNnModel::set_threads,
+                      "Threads per run (1 by default; 0 sets one per core). Outputs do not depend on it.")
         .def_property_readonly("arena_bytes", &PyNnModel::arena_bytes)
         .def_property_readonly("weight_bytes", &PyNnModel::weight_bytes);
 

@@ -16,6 +16,7 @@
 #include "../fuzz/nn_model_builder.h"
 #include "check.h"
 #include "core/error.h"
+#include "core/thread_pool.h"
 #include "image/image.h"
 #include "nn/nn_kernels.h"
 #include "nn/nn_model.h"
@@ -129,6 +130,16 @@ Reference reference(const std::vector<float>& x) {
             r.dq[static_cast<size_t>(p * 4 + o)] = static_cast<float>(q - 128) * 0.1f;
         }
     return r;
+}
+
+template <typename F>
+bool throws_error(F&& f, meiyan_status code) {
+    try {
+        f();
+    } catch (const Error& e) {
+        return e.code() == code && std::string(e.what()).size() > 10;
+    }
+    return false;
 }
 
 bool expect_error(const std::vector<uint8_t>& bytes, meiyan_status code, const char* what) {
@@ -344,6 +355,84 @@ TEST_CASE("nn model: shipped models agree across SIMD levels") {
         std::printf("  %s (%s): %s vs scalar, max relative difference %.2g\n", m->name().c_str(), m->precision().c_str(),
                     meiyan::nn::active_kernels().name, worst);
         CHECK(worst < 1e-3);
+    }
+}
+
+// Threads: the pool runs every task exactly once, and a model split over several threads gives the
+// same bytes as one thread (each output element is computed by one task), allocating nothing.
+TEST_CASE("nn model: thread pool runs each task once; bad thread counts are errors") {
+    for (int threads : {1, 2, 5}) {
+        meiyan::ThreadPool pool(threads);
+        CHECK_EQ(pool.size(), threads);
+        for (int tasks : {0, 1, 3, 1000}) {
+            std::vector<std::atomic<int>> hits(static_cast<size_t>(tasks));
+            std::atomic<int> bad_worker{0};
+            auto f = [&](int t, int w) {
+                hits[static_cast<size_t>(t)].fetch_add(1);
+                if (w < 0 || w >= threads) bad_worker.fetch_add(1);
+            };
+            pool.parallel_for(tasks, f);
+            int once = 0;
+            for (auto& h : hits) once += h.load() == 1;
+            CHECK_EQ(once, tasks);
+            CHECK_EQ(bad_worker.load(), 0);
+        }
+    }
+    CHECK(throws_error([] { meiyan::ThreadPool p(0); }, MEIYAN_ERROR_INVALID_ARGUMENT));
+    CHECK(throws_error([] { meiyan::ThreadPool p(65); }, MEIYAN_ERROR_INVALID_ARGUMENT));
+    const std::vector<uint8_t> bytes = nn_test::small_model().build();
+    auto m = Model::load_memory(bytes.data(), bytes.size());
+    CHECK(throws_error([&] { m->set_threads(-1); }, MEIYAN_ERROR_INVALID_ARGUMENT));
+    CHECK(throws_error([&] { m->set_threads(65); }, MEIYAN_ERROR_INVALID_ARGUMENT));
+    CHECK_EQ(m->threads(), 1);
+    m->set_threads(0);
+    CHECK(m->threads() >= 1);
+}
+
+TEST_CASE("nn model: shipped models give the same bytes on 1 and 3 threads, allocating nothing") {
+    const char* shaders = std::getenv("MEIYAN_SHADER_DIR");
+    const std::string dir = std::string(shaders ? shaders : "../shaders") + "/../models";
+    DIR* d = opendir(dir.c_str());
+    if (d == nullptr) {
+        std::printf("  no models folder at %s: skipped\n", dir.c_str());
+        return;
+    }
+    std::vector<std::string> files;
+    while (dirent* e = readdir(d)) {
+        const std::string n = e->d_name;
+        if (n.size() > 5 && n.compare(n.size() - 5, 5, ".mynn") == 0) files.push_back(dir + "/" + n);
+    }
+    closedir(d);
+    for (const std::string& f : files) {
+        auto m = Model::load_file(f);
+        std::vector<std::vector<float>> xs;
+        std::vector<const float*> ptrs;
+        for (int i = 0; i < m->input_count(); ++i) {
+            xs.push_back(input_pattern(m->input(i).elements));
+            for (float& v : xs.back()) v = 0.5f + 0.3f * v;
+            ptrs.push_back(xs.back().data());
+        }
+        m->run(ptrs.data());
+        std::vector<std::vector<float>> ref;
+        for (int o = 0; o < m->output_count(); ++o) ref.emplace_back(m->output_data(o), m->output_data(o) + m->output(o).elements);
+        m->set_threads(3);
+        CHECK_EQ(m->threads(), 3);
+        m->run(ptrs.data());
+        const long before = g_allocations.load();
+        for (int r = 0; r < 3; ++r) m->run(ptrs.data());
+        CHECK_EQ(g_allocations.load() - before, 0L);
+        size_t differ = 0, total = 0;
+        for (int o = 0; o < m->output_count(); ++o) {
+            for (size_t i = 0; i < ref[static_cast<size_t>(o)].size(); ++i) {
+                differ += std::memcmp(&ref[static_cast<size_t>(o)][i], m->output_data(o) + i, sizeof(float)) != 0;
+                ++total;
+            }
+        }
+        std::printf("  %s (%s): 3 threads vs 1, %zu of %zu output values differ\n", m->name().c_str(),
+                    m->precision().c_str(), differ, total);
+        CHECK_EQ(differ, static_cast<size_t>(0));
+        m->set_threads(1);
+        CHECK_EQ(m->threads(), 1);
     }
 }
 

@@ -159,6 +159,10 @@ MEIYAN_API meiyan_status meiyan_engine_process_texture(meiyan_engine* engine, ui
 MEIYAN_API meiyan_status meiyan_engine_enable_faces(meiyan_engine* engine, const char* models_dir, int32_t max_faces);
 /* The clockwise rotation (0, 90, 180, 270) that makes the camera's frames upright. */
 MEIYAN_API meiyan_status meiyan_engine_set_camera_rotation(meiyan_engine* engine, int32_t degrees);
+/* Threads each face-network run may use: 1 (the default) keeps the engine on the calling thread;
+ * n > 1 adds n - 1 worker threads; 0 means one per core; 0..64. The landmarks do not depend on it.
+ * May be called before or after meiyan_engine_enable_faces. */
+MEIYAN_API meiyan_status meiyan_engine_set_threads(meiyan_engine* engine, int32_t threads);
 /* Copies up to `capacity` faces of the last processed frame into `faces` (each element's
  * struct_size must be set) and their number into *out_count (which may exceed capacity). */
 MEIYAN_API meiyan_status meiyan_engine_faces(const meiyan_engine* engine, meiyan_face* faces, int32_t capacity,

@@ -222,6 +222,10 @@ meiyan_status meiyan_engine_set_camera_rotation(meiyan_engine* engine, int32_t d
     return guarded([&] { engine_of(engine).set_camera_rotation(degrees); });
 }
 
+meiyan_status meiyan_engine_set_threads(meiyan_engine* engine, int32_t threads) {
+    return guarded([&] { engine_of(engine).set_threads(threads); });
+}
+
 meiyan_status meiyan_engine_faces(const meiyan_engine* engine, meiyan_face* faces, int32_t capacity,
                                   int32_t* out_count) {
     return guarded([&] {

@@ -57,7 +57,19 @@ void Engine::set_faces(std::vector<FaceShape> faces) { state_.faces = std::move(
 void Engine::set_lut(std::shared_ptr<const Lut3D> lut) { state_.lut = std::move(lut); }
 
 void Engine::enable_face_tracking(const std::string& models_dir, const face::TrackerOptions& options) {
-    tracker_ = std::make_unique<face::FaceTracker>(nn::load_face_networks(models_dir, {"fp32", "int8"}), options);
+    face::TrackerOptions o = options;
+    o.threads = threads_;
+    tracker_ = std::make_unique<face::FaceTracker>(nn::load_face_networks(models_dir, {"fp32", "int8"}), o);
+}
+
+void Engine::set_threads(int threads) {
+    require(threads >= 0 && threads <= 64, "threads must be in 0..64 (0: one per core), got " + std::to_string(threads));
+    if (tracker_) {
+        face::TrackerOptions o = tracker_->options();
+        o.threads = threads;
+        tracker_->set_options(o);
+    }
+    threads_ = threads;
 }
 
 void Engine::disable_face_tracking() {

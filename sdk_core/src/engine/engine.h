@@ -52,6 +52,10 @@ public:
     const std::vector<face::Face>& faces_tracked() const;
     // The clockwise rotation (0/90/180/270) that makes the camera's frames upright.
     void set_camera_rotation(int degrees);
+    // Threads the face networks may use per run (1 by default; 0: one per core); kept across
+    // enable_face_tracking() calls.
+    void set_threads(int threads);
+    int threads() const { return threads_; }
 
     // `out` has the size of `in`; formats may differ; both may view the same memory.
     void process(const ImageView& in, const ImageView& out);
@@ -65,6 +69,7 @@ private:
     std::vector<uint8_t> work_;        // RGBA working frame, reused between calls
     std::unique_ptr<face::FaceTracker> tracker_;
     int camera_rotation_ = 0;
+    int threads_ = 1;
     std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 

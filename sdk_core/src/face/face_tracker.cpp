@@ -202,6 +202,10 @@ void FaceTracker::set_options(const TrackerOptions& o) {
     require(o.min_presence >= 0 && o.min_presence <= 1, "min_presence must be in 0..1");
     require(o.redetect_interval >= 1, "redetect_interval must be at least 1");
     require(o.roi_scale >= 1 && o.roi_scale <= 3, "roi_scale must be in 1..3");
+    require(o.threads >= 0 && o.threads <= 64, "threads must be in 0..64 (0: one per core)");
+    for (Network* net : {nets_.detector.get(), nets_.detector_full_range.get(), nets_.mesh.get()}) {
+        if (net != nullptr) net->set_threads(o.threads);
+    }
     require(o.one_euro.min_cutoff > 0 && o.one_euro.beta >= 0 && o.one_euro.d_cutoff > 0,
             "One Euro parameters must be positive");
     options_ = o;

@@ -51,6 +51,7 @@ struct TrackerOptions {
     int redetect_interval = 30;  // frames between detector runs while fewer than max_faces are tracked
     bool rotation_sweep = true;  // when no face is seen, also try the detector at 90/180/270 degrees
     float roi_scale = 1.5f;
+    int threads = 1;  // per network (0: one per core); the native engine splits its large layers
 };
 
 struct TrackerStats {

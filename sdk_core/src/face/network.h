@@ -15,6 +15,9 @@ public:
     virtual std::size_t input_size() const = 0;
     // Number of floats in output `index`.
     virtual std::size_t output_size(std::size_t index) const = 0;
+    // Threads one run() may use (0: one per core). Backends that size their own thread pools
+    // when they are created keep theirs.
+    virtual void set_threads(int /*threads*/) {}
 };
 
 }  // namespace meiyan::face

@@ -20,6 +20,8 @@ namespace {
 
 // Output pixels per GEMM call: the epilogue then runs on rows still in cache.
 constexpr int kChunk = 64;
+// Layers with fewer multiply-adds than this run on one thread even when the model has more.
+constexpr int64_t kMinSplitMacs = 50000;
 
 [[noreturn]] void bad(int index, const OpDesc& op, const std::string& what) {
     fail(MEIYAN_ERROR_CORRUPT_DATA, "corrupt .mynn model: op " + std::to_string(index) + " (" + op_name(op.code) +
@@ -220,14 +222,24 @@ public:
             mult_.resize(round_up(static_cast<size_t>(cout_), kPanel), 0.0f);
         }
         pointwise_ = !depthwise_ && kh_ == 1 && kw_ == 1 && sh_ == 1 && sw_ == 1 && pt_ + pl_ + pb_ + pr_ == 0;
+        macs_ = int64_t{oh_} * ow_ * cout_ * kh_ * kw_ * (depthwise_ ? 1 : cin_);
     }
 
     void run(const Kernels& k, uint8_t* scratch) override {
-        if (u8_) {
-            run_u8(k, scratch);
-        } else {
-            run_f32(k, scratch);
+        const int n = tasks();
+        for (int t = 0; t < n; ++t) run_task(k, t, scratch);
+    }
+
+    // Depthwise layers split by output row, the others by GEMM chunk; small layers stay on one
+    // thread (waking the workers costs more than they would save).
+    void run_exec(const Kernels& k, const Exec& ex) override {
+        const int n = tasks();
+        if (ex.workers() < 2 || n < 2 || macs_ < kMinSplitMacs) {
+            run(k, ex.scratch[0]);
+            return;
         }
+        auto task = [&](int t, int worker) { run_task(k, t, ex.scratch[worker]); };
+        ex.pool->parallel_for(n, task);
     }
 
     size_t scratch_bytes() const override {
@@ -316,38 +328,44 @@ private:
         return ep;
     }
 
-    void run_f32(const Kernels& k, uint8_t* scratch) {
+    int tasks() const { return depthwise_ ? oh_ : (oh_ * ow_ + kChunk - 1) / kChunk; }
+
+    void run_task(const Kernels& k, int t, uint8_t* scratch) const {
+        if (u8_) {
+            task_u8(k, t, scratch);
+        } else {
+            task_f32(k, t, scratch);
+        }
+    }
+
+    // Task t: output row t (depthwise) or output pixels [t * kChunk, +kChunk).
+    void task_f32(const Kernels& k, int t, uint8_t* scratch) const {
         const float* x = in[0]->f32();
         float* y = out[0]->f32();
         if (depthwise_) {
             DwRow r;
             r.in = x, r.h = h_, r.w = w_, r.c = cin_, r.kh = kh_, r.kw = kw_, r.sh = sh_, r.sw = sw_;
             r.pad_top = pt_, r.pad_left = pl_, r.ow = ow_, r.weights = wf_.data(), r.cpad = cpad_, r.bias = bias_f_.data();
-            for (int oy = 0; oy < oh_; ++oy) {
-                r.oy = oy;
-                float* row = y + static_cast<std::ptrdiff_t>(oy) * ow_ * cout_;
-                r.out = row;
-                k.dwconv_row(r, epilogue_for(oy * ow_));
-            }
+            r.oy = t;
+            r.out = y + static_cast<std::ptrdiff_t>(t) * ow_ * cout_;
+            k.dwconv_row(r, epilogue_for(t * ow_));
             return;
         }
-        const int pixels = oh_ * ow_;
-        float* cols = reinterpret_cast<float*>(scratch);
-        for (int p0 = 0; p0 < pixels; p0 += kChunk) {
-            const int m = std::min(kChunk, pixels - p0);
-            const float* a;
-            int lda;
-            if (pointwise_) {
-                a = x + static_cast<std::ptrdiff_t>(p0) * cin_;
-                lda = cin_;
-            } else {
-                im2col<float>(x, p0, m, cols, kk_, 0.0f);
-                a = cols;
-                lda = kk_;
-            }
-            float* c = y + static_cast<std::ptrdiff_t>(p0) * cout_;
-            k.sgemm(m, cout_, kk_, a, lda, wf_.data(), bias_f_.data(), c, cout_, epilogue_for(p0));
+        const int p0 = t * kChunk;
+        const int m = std::min(kChunk, oh_ * ow_ - p0);
+        const float* a;
+        int lda;
+        if (pointwise_) {
+            a = x + static_cast<std::ptrdiff_t>(p0) * cin_;
+            lda = cin_;
+        } else {
+            float* cols = reinterpret_cast<float*>(scratch);
+            im2col<float>(x, p0, m, cols, kk_, 0.0f);
+            a = cols;
+            lda = kk_;
         }
+        float* c = y + static_cast<std::ptrdiff_t>(p0) * cout_;
+        k.sgemm(m, cout_, kk_, a, lda, wf_.data(), bias_f_.data(), c, cout_, epilogue_for(p0));
     }
 
     // Gathers the kh x kw x cin patch of each output pixel into one row (NHWC: the kw taps of a
@@ -408,7 +426,7 @@ private:
         if (!table_post_.empty()) apply_table(y, pixels, cout_, table_post_);
     }
 
-    void run_u8(const Kernels& k, uint8_t* scratch) {
+    void task_u8(const Kernels& k, int t, uint8_t* scratch) const {
         const uint8_t* x = in[0]->u8();
         uint8_t* y = out[0]->u8();
         const int in_zp = in[0]->desc.zero_point;
@@ -417,36 +435,33 @@ private:
             r.in = x, r.h = h_, r.w = w_, r.c = cin_, r.kh = kh_, r.kw = kw_, r.sh = sh_, r.sw = sw_;
             r.pad_top = pt_, r.pad_left = pl_, r.ow = ow_, r.weights = wdw_.data(), r.cpad = cpad_;
             r.bias = bias_i_.data(), r.mult = mult_.data(), r.in_zp = in_zp, r.out_zp = conv_zp_;
-            for (int oy = 0; oy < oh_; ++oy) {
-                r.oy = oy;
-                uint8_t* row = y + static_cast<std::ptrdiff_t>(oy) * ow_ * cout_;
-                r.out = row;
-                k.qdwconv_row(r);
-                u8_stages(k, row, oy * ow_, ow_, scratch);
-            }
+            r.oy = t;
+            uint8_t* row = y + static_cast<std::ptrdiff_t>(t) * ow_ * cout_;
+            r.out = row;
+            k.qdwconv_row(r);
+            u8_stages(k, row, t * ow_, ow_, scratch);
             return;
         }
-        const int pixels = oh_ * ow_;
-        for (int p0 = 0; p0 < pixels; p0 += kChunk) {
-            const int m = std::min(kChunk, pixels - p0);
-            const uint8_t* a;
-            int lda;
-            if (pointwise_) {
-                a = x + static_cast<std::ptrdiff_t>(p0) * cin_;
-                lda = cin_;
-            } else {
-                uint8_t* cols = scratch + res_scratch();
-                im2col<uint8_t>(x, p0, m, cols, k4_ * 4, static_cast<uint8_t>(in_zp));
-                a = cols;
-                lda = k4_ * 4;
-            }
-            uint8_t* c = y + static_cast<std::ptrdiff_t>(p0) * cout_;
-            k.qgemm(m, cout_, k4_, a, lda, wq_.data(), bias_i_.data(), mult_.data(), conv_zp_, c, cout_);
-            u8_stages(k, c, p0, m, scratch);
+        const int p0 = t * kChunk;
+        const int m = std::min(kChunk, oh_ * ow_ - p0);
+        const uint8_t* a;
+        int lda;
+        if (pointwise_) {
+            a = x + static_cast<std::ptrdiff_t>(p0) * cin_;
+            lda = cin_;
+        } else {
+            uint8_t* cols = scratch + res_scratch();
+            im2col<uint8_t>(x, p0, m, cols, k4_ * 4, static_cast<uint8_t>(in_zp));
+            a = cols;
+            lda = k4_ * 4;
         }
+        uint8_t* c = y + static_cast<std::ptrdiff_t>(p0) * cout_;
+        k.qgemm(m, cout_, k4_, a, lda, wq_.data(), bias_i_.data(), mult_.data(), conv_zp_, c, cout_);
+        u8_stages(k, c, p0, m, scratch);
     }
 
     int kh_, kw_, sh_, sw_, pt_, pl_, pb_, pr_;
+    int64_t macs_ = 0;  // multiply-adds per run
     bool depthwise_, has_res_, u8_ = false, pointwise_ = false;
     int act_pre_, act_post_;
     int h_ = 0, w_ = 0, cin_ = 0, oh_ = 0, ow_ = 0, cout_ = 0, res_c_ = 0, kk_ = 0, k4_ = 0, cpad_ = 0;
@@ -975,23 +990,8 @@ public:
     void run(const Kernels& k, uint8_t* scratch) override {
         const int h = in[0]->dim(1), w = in[0]->dim(2), oh = out[0]->dim(1), ow = out[0]->dim(2);
         float* y = out[0]->f32();
-        if (tiles_) {  // stride == kernel, no padding: every output pixel comes from one input pixel
-            float* cols = reinterpret_cast<float*>(scratch);
-            const int span = kw_ * cout_;
-            for (int iy = 0; iy < h; ++iy) {
-                for (int x0 = 0; x0 < w; x0 += kChunk) {
-                    const int m = std::min(kChunk, w - x0);
-                    k.sgemm(m, n_, cin_, in[0]->f32() + (static_cast<std::ptrdiff_t>(iy) * w + x0) * cin_, cin_,
-                            packed_.data(), tile_bias_.data(), cols, n_, EpilogueF32());
-                    for (int ky = 0; ky < kh_; ++ky) {
-                        float* d = y + ((static_cast<std::ptrdiff_t>(iy) * kh_ + ky) * ow + static_cast<std::ptrdiff_t>(x0) * kw_) * cout_;
-                        for (int i = 0; i < m; ++i) {
-                            const float* src = cols + static_cast<std::ptrdiff_t>(i) * n_ + ky * span;
-                            for (int q = 0; q < span; ++q) d[static_cast<std::ptrdiff_t>(i) * span + q] = src[q];
-                        }
-                    }
-                }
-            }
+        if (tiles_) {
+            for (int iy = 0; iy < h; ++iy) tile_row(k, iy, scratch);
             return;
         }
         if (cout_ == 1) {
@@ -1025,7 +1025,39 @@ public:
         }
     }
 
+    // Tiles split by input row (each writes its own kh output rows); overlapping kernels add into
+    // shared outputs and stay on one thread.
+    void run_exec(const Kernels& k, const Exec& ex) override {
+        const int h = in[0]->dim(1);
+        if (!tiles_ || ex.workers() < 2 || h < 2 || int64_t{h} * in[0]->dim(2) * n_ * cin_ < kMinSplitMacs) {
+            run(k, ex.scratch[0]);
+            return;
+        }
+        auto task = [&](int iy, int worker) { tile_row(k, iy, ex.scratch[worker]); };
+        ex.pool->parallel_for(h, task);
+    }
+
 private:
+    // stride == kernel, no padding: every output pixel comes from one input pixel
+    void tile_row(const Kernels& k, int iy, uint8_t* scratch) const {
+        const int w = in[0]->dim(2), ow = out[0]->dim(2);
+        float* y = out[0]->f32();
+        float* cols = reinterpret_cast<float*>(scratch);
+        const int span = kw_ * cout_;
+        for (int x0 = 0; x0 < w; x0 += kChunk) {
+            const int m = std::min(kChunk, w - x0);
+            k.sgemm(m, n_, cin_, in[0]->f32() + (static_cast<std::ptrdiff_t>(iy) * w + x0) * cin_, cin_, packed_.data(),
+                    tile_bias_.data(), cols, n_, EpilogueF32());
+            for (int ky = 0; ky < kh_; ++ky) {
+                float* d = y + ((static_cast<std::ptrdiff_t>(iy) * kh_ + ky) * ow + static_cast<std::ptrdiff_t>(x0) * kw_) * cout_;
+                for (int i = 0; i < m; ++i) {
+                    const float* src = cols + static_cast<std::ptrdiff_t>(i) * n_ + ky * span;
+                    for (int q = 0; q < span; ++q) d[static_cast<std::ptrdiff_t>(i) * span + q] = src[q];
+                }
+            }
+        }
+    }
+
     int kh_, kw_, sh_, sw_, pt_, pl_;
     int cin_ = 0, cout_ = 0, n_ = 0;
     bool tiles_ = false;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/thread_pool.h"
 #include "nn/nn_format.h"
 #include "nn/nn_kernels.h"
 
@@ -31,10 +32,21 @@ struct Tensor {
 // past a row's end (uint8 GEMM rows are read in groups of 4).
 constexpr size_t kTensorSlack = 64;
 
+// How a layer may run: its scratch memory (scratch_bytes() per worker) and, when the model was
+// given more than one thread, the pool that layers with enough independent work split it over.
+struct Exec {
+    uint8_t* const* scratch = nullptr;  // one block per worker
+    ThreadPool* pool = nullptr;         // null: one thread
+    int workers() const { return pool ? pool->size() : 1; }
+};
+
 class Layer {
 public:
     virtual ~Layer() = default;
     virtual void run(const Kernels& k, uint8_t* scratch) = 0;
+    // The threaded entry point; layers whose work does not split run() on worker 0's scratch.
+    // Every split gives the same bytes as run(): each output element is computed by one task.
+    virtual void run_exec(const Kernels& k, const Exec& ex) { run(k, ex.scratch[0]); }
     virtual size_t scratch_bytes() const { return 0; }
     virtual bool is_alias() const { return false; }
     virtual std::string describe() const;

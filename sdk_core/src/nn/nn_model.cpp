@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iterator>
 #include <new>
+#include <thread>
 
 #include "core/error.h"
 #include "nn/nn_format.h"
@@ -43,6 +44,10 @@ struct Model::Impl {
     std::unique_ptr<uint8_t[]> arena_mem;
     uint8_t* arena = nullptr;
     uint8_t* scratch = nullptr;
+    size_t scratch_bytes = 0;                       // per worker
+    std::unique_ptr<uint8_t[]> worker_scratch_mem;  // workers 1.. (worker 0 uses the arena's)
+    std::vector<uint8_t*> worker_scratch;
+    std::unique_ptr<ThreadPool> pool;
     std::vector<std::pair<std::string, std::string>> meta;
 };
 
@@ -179,6 +184,8 @@ void Model::plan_memory() {
     const uintptr_t base = reinterpret_cast<uintptr_t>(im.arena_mem.get());
     im.arena = im.arena_mem.get() + (kAlign - base % kAlign) % kAlign;
     im.scratch = im.arena + scratch_at;
+    im.scratch_bytes = align_up(scratch);
+    im.worker_scratch.assign(1, im.scratch);
     for (Tensor& t : ts) {
         if (t.root >= 0 && ts[static_cast<size_t>(t.root)].last >= ts[static_cast<size_t>(t.root)].first) {
             t.data = im.arena + ts[static_cast<size_t>(t.root)].offset;
@@ -224,16 +231,42 @@ void Model::run_impl(const float* const* inputs, std::vector<double>* seconds) {
         std::memcpy(t.data, inputs[i], t.desc.bytes());
     }
     const Kernels& k = active_kernels();
+    Exec ex;
+    ex.scratch = im.worker_scratch.data();
+    ex.pool = im.pool.get();
     if (seconds == nullptr) {
-        for (auto& l : layers_) l->run(k, im.scratch);
+        for (auto& l : layers_) l->run_exec(k, ex);
         return;
     }
     for (size_t i = 0; i < layers_.size(); ++i) {
         const auto t0 = std::chrono::steady_clock::now();
-        layers_[i]->run(k, im.scratch);
+        layers_[i]->run_exec(k, ex);
         (*seconds)[i] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     }
 }
+
+void Model::set_threads(int threads) {
+    if (threads == 0) threads = static_cast<int>(std::min<unsigned>(std::max(1u, std::thread::hardware_concurrency()),
+                                                                      static_cast<unsigned>(ThreadPool::kMaxThreads)));
+    if (threads < 1 || threads > ThreadPool::kMaxThreads) {
+        fail(MEIYAN_ERROR_INVALID_ARGUMENT, "thread count must be in 0.." + std::to_string(ThreadPool::kMaxThreads) +
+                                                " (0: one per core), got " + std::to_string(threads));
+    }
+    if (threads == this->threads()) return;
+    Impl& im = *impl_;
+    im.pool.reset();
+    im.worker_scratch.assign(1, im.scratch);
+    im.worker_scratch_mem.reset();
+    if (threads == 1) return;
+    const size_t extra = im.scratch_bytes * static_cast<size_t>(threads - 1);
+    im.worker_scratch_mem.reset(new uint8_t[extra + kAlign]());
+    const uintptr_t base = reinterpret_cast<uintptr_t>(im.worker_scratch_mem.get());
+    uint8_t* p = im.worker_scratch_mem.get() + (kAlign - base % kAlign) % kAlign;
+    for (int w = 1; w < threads; ++w) im.worker_scratch.push_back(p + im.scratch_bytes * static_cast<size_t>(w - 1));
+    im.pool = std::make_unique<ThreadPool>(threads);
+}
+
+int Model::threads() const { return impl_->pool ? impl_->pool->size() : 1; }
 
 std::string Model::layer_name(int i) const {
     require(i >= 0 && i < layer_count(), "layer index out of range");

@@ -2,8 +2,9 @@
 //
 // Loading parses and checks the file, packs the weights for the kernels and plans all activation
 // memory once: run() allocates nothing. Activations are NHWC; 4-D float inputs are NHWC as the
-// ONNX models take them. One thread; a Model is not safe to run from two threads at once (create
-// one per thread: the weights are not shared, models are small).
+// ONNX models take them. One thread by default; set_threads(n) splits the large convolutions over
+// n threads (the outputs are the same bytes for any n). A Model is not safe to run from two
+// threads at once (create one per thread: the weights are not shared, models are small).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -47,6 +48,11 @@ public:
     void run(const float* const* inputs);
     // Valid until the next run().
     const float* output_data(int i) const;
+
+    // 1 (the default) runs on the calling thread only; n > 1 adds n - 1 workers; 0 means one thread
+    // per core. Throws Error(INVALID_ARGUMENT) outside 0..64.
+    void set_threads(int threads);
+    int threads() const;
 
     size_t arena_bytes() const { return arena_size_; }
     size_t weight_bytes() const { return weight_bytes_; }

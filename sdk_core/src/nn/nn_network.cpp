@@ -26,6 +26,7 @@ public:
     }
 
     std::size_t input_size() const override { return model_->input(0).elements; }
+    void set_threads(int threads) override { model_->set_threads(threads); }
 
     std::size_t output_size(std::size_t index) const override {
         require(index < static_cast<std::size_t>(model_->output_count()), "network output index out of range");
