@@ -22,6 +22,7 @@ from tqdm import tqdm
 import meiyan
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_common, beside this file
+import bench_background  # noqa: E402  (the background rows)
 from bench_common import commit, median_ms, pyplot, save_figure  # noqa: E402
 
 TARGET_BEAUTY_MS = 6.0  # smoothing + whitening + reshape
@@ -73,6 +74,7 @@ def run(width: int = 1280, height: int = 720, repeats: int = 30, progress: bool 
                 meiyan.ReshapeParams(face_slim=0.5, v_chin=0.3, big_eyes=0.3))),
         ("makeup of the 'party' preset (lips + gloss, blush, brows)", engine(preset="party")),
         ("frame copy only (no effect)", engine()),
+        *bench_background.cases(rgba, out),
         ("cv2.bilateralFilter(d=9, 75, 75)", lambda: cv2.bilateralFilter(bgr, 9, 75, 75)),
     ]
     results = []
@@ -94,7 +96,9 @@ def run(width: int = 1280, height: int = 720, repeats: int = 30, progress: bool 
             "beauty_ms": {"target": TARGET_BEAUTY_MS, "measured": beauty_ms, "met": beauty_ms <= TARGET_BEAUTY_MS},
             "makeup_preset_ms": {"target": TARGET_MAKEUP_MS, "measured": makeup_ms,
                                  "met": makeup_ms <= TARGET_MAKEUP_MS},
+            **bench_background.targets(by_name),
         },
+        "background": bench_background.summary(by_name),
         "ratio_beauty_over_bilateral": beauty_ms / by_name["cv2.bilateralFilter(d=9, 75, 75)"],
     }
 
@@ -107,6 +111,8 @@ def format_table(result: dict) -> str:
     for key, t in result["targets"].items():
         met = "met" if t["met"] else "NOT met"
         lines.append(f"\n{key}: target <= {t['target']} ms, measured {t['measured']:.2f} ms: {met}")
+    if "background" in result:
+        lines.append(bench_background.format_summary(result["background"]))
     return "\n".join(lines)
 
 

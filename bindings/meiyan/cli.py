@@ -1,8 +1,9 @@
-"""The ``meiyan`` command: info, apply, bench."""
+"""The ``meiyan`` command: info, apply, demo, bench."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib.util
 import json
 import platform
@@ -13,7 +14,7 @@ from types import ModuleType
 import numpy as np
 
 import meiyan
-from meiyan import media
+from meiyan import background, demo, media
 from meiyan.draw import draw_faces
 from meiyan.engine import Backend, ColorParams, Engine, gl_status
 
@@ -45,17 +46,72 @@ def cmd_info(_: argparse.Namespace) -> int:
     print(f"filters: {', '.join(meiyan.filter_names())}")
     print(f"presets: {', '.join(meiyan.preset_names())}")
     print(f"samples: {', '.join(media.sample_names())}")
+    print(f"effects: {', '.join(meiyan.effects.bundled())}")
     return 0
+
+
+def effect_sheet(image: np.ndarray, names: list[str], tile: int = 240, cols: int = 4) -> np.ndarray:
+    """Every named effect package on the first face of `image` (all expressions on, so triggered
+    elements show), labelled, `cols` tiles per row."""
+    import cv2
+
+    faces = meiyan.FaceTracker(max_faces=1, smoothing=False).track(image, timestamp=0.0)
+    if not faces:
+        raise ValueError("no face found in the input image")
+    face = dataclasses.replace(faces[0], expressions_active={k: True for k in faces[0].expressions_active})
+    tiles = []
+    for name in names:
+        engine = Engine(effect=name)
+        engine.set_faces([face])
+        out = engine.process(image, timestamp=0.3)
+        h, w = out.shape[:2]
+        tiles.append(_label(cv2.resize(out, (max(1, round(w * tile / h)), tile), interpolation=cv2.INTER_AREA), name))
+    while len(tiles) % cols:
+        tiles.append(np.zeros_like(tiles[0]))
+    return np.vstack([np.hstack(tiles[i:i + cols]) for i in range(0, len(tiles), cols)])
+
+
+def cmd_effect(args: argparse.Namespace) -> int:
+    if args.action == "sheet":
+        names = meiyan.effects.bundled()
+        if not 32 <= args.tile <= 1024:
+            raise ValueError(f"--tile must be in 32..1024, got {args.tile}")
+        sheet = effect_sheet(media.read_image(media.resolve_input(args.input)), names, tile=args.tile)
+        media.write_image(Path(args.output), sheet)
+        print(f"wrote {args.output} ({len(names)} effect packages)")
+        return 0
+    if args.action == "list":
+        for name in meiyan.effects.bundled():
+            pkg = meiyan.effects.load(name)
+            kinds = sorted({e["type"] for e in pkg.elements})
+            print(f"{name:20s} {pkg.name} -- {len(pkg.elements)} element(s) ({', '.join(kinds)}); "
+                  f"triggers: {', '.join(sorted(pkg.triggers()))}")
+        return 0
+    problems = meiyan.effects.validate(args.path)
+    if not problems:
+        pkg = meiyan.effects.load(args.path)
+        images = len(pkg.native.image_names)
+        print(f"{args.path}: OK -- '{pkg.name}', {len(pkg.elements)} element(s), {images} image(s)")
+        return 0
+    print(f"{args.path}: {len(problems)} problem(s)")
+    for p in problems:
+        print(f"  - {p}")
+    return 1
 
 
 def build_engine(args: argparse.Namespace) -> Engine:
     color = {name: getattr(args, name) for name in COLOR_FIELDS if getattr(args, name) is not None}
     face = _face_values(args)
     preset = getattr(args, "preset", None)
-    # Presets and face effects need faces: a tracker then runs on every frame.
-    needs_faces = getattr(args, "debug_faces", False) or preset is not None or any(face.values())
+    effect = getattr(args, "effect", None)
+    # Presets, effect packages and face effects need faces: a tracker then runs on every frame.
+    needs_faces = (getattr(args, "debug_faces", False) or preset is not None or effect is not None
+                   or any(face.values()))
     tracker = meiyan.FaceTracker() if needs_faces else None
     engine = Engine(args.backend, tracker=tracker, **color)
+    if effect is not None:
+        engine.set_effect(effect)
+    background.apply_cli_options(engine, args)
     if preset is not None:
         engine.set_preset(preset)
     if face["beauty"]:
@@ -80,9 +136,11 @@ def _label(tile: np.ndarray, text: str) -> np.ndarray:
 
 
 def contact_sheet(image: np.ndarray, backend: Backend = "cpu", tile_height: int = 360) -> np.ndarray:
-    """The image before and after every bundled preset, labelled, in one row per four tiles."""
+    """The image before and after every bundled preset, labelled, three tiles per row."""
     import cv2
 
+    if tile_height < 16:
+        raise ValueError(f"tile height must be at least 16 pixels, got {tile_height}")
     faces = meiyan.FaceTracker().track(image)
     landmarks = [f.landmarks for f in faces]
     tiles = [_label(image, f"original ({len(faces)} face(s))")]
@@ -107,7 +165,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
     if args.sheet:
         if media.is_video(src):
             raise ValueError("--sheet needs an image input")
-        media.write_image(dst, contact_sheet(media.read_image(src), args.backend))
+        media.write_image(dst, contact_sheet(media.read_image(src), args.backend, args.tile_height))
         print(f"wrote {dst} (contact sheet: original + {len(meiyan.preset_names())} presets)")
         return 0
     engine = build_engine(args)
@@ -177,14 +235,31 @@ def parser() -> argparse.ArgumentParser:
         a.add_argument(f"--{name}", type=float, default=None)
     a.add_argument("--preset", help=f"a look ({', '.join(meiyan.preset_names())}) or a preset .json path")
     a.add_argument("--sheet", action="store_true", help="write a before/after contact sheet of every preset")
+    a.add_argument("--tile-height", type=int, default=360, help="--sheet: height of each tile in pixels")
     for option, group, field in FACE_OPTIONS:
         signed = field in ("chin_length", "nose_width", "mouth_size", "forehead")
         a.add_argument(f"--{option}", type=float, default=None,
                        help=f"{group}, {'-1..1' if signed else '0..1'} (tracks faces)")
+    background.add_cli_options(a)
+    a.add_argument("--effect", help="an effect package: a bundled name (meiyan effect list) or a folder/.zip path")
     a.add_argument("--debug-faces", action="store_true", help="track faces and draw mesh, ids, pose and expressions")
     a.add_argument("--max-frames", type=int, default=None, help="videos: stop after N frames")
     a.add_argument("--quiet", action="store_true", help="no progress bar")
     a.set_defaults(fn=cmd_apply)
+
+    demo.add_parser(sub)
+
+    ef = sub.add_parser("effect", help="effect packages: list the bundled ones, validate a package")
+    efs = ef.add_subparsers(dest="action", required=True)
+    efs.add_parser("list", help="the bundled effect packages").set_defaults(fn=cmd_effect)
+    es = efs.add_parser("sheet", help="a contact sheet of every bundled package on a photo")
+    es.add_argument("output", help="PNG path")
+    es.add_argument("--input", default="sample:portrait", help="a photo with a face (default: sample:portrait)")
+    es.add_argument("--tile", type=int, default=240, help="tile height in pixels")
+    es.set_defaults(fn=cmd_effect)
+    ev = efs.add_parser("validate", help="explain every problem of a package (folder or .zip)")
+    ev.add_argument("path")
+    ev.set_defaults(fn=cmd_effect)
 
     b = sub.add_parser("bench", help="benchmarks (run from a source checkout)")
     bsub = b.add_subparsers(dest="suite", required=True)
@@ -223,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return int(args.fn(args))
-    except (ValueError, FileNotFoundError, TypeError, meiyan.MeiyanError) as exc:
+    except (ValueError, FileNotFoundError, TypeError, meiyan.MeiyanError, demo.DemoError) as exc:
         print(f"meiyan: error: {exc}", file=sys.stderr)
         return 2
 

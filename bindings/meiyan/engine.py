@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import dataclasses
+import math
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from meiyan import _core
+from meiyan.background import BackgroundMixin, BackgroundParams
 from meiyan.beauty import BeautyParams, MakeupParams, Preset, ReshapeParams, load_preset
 from meiyan.face import FaceResult, FaceTracker
 from meiyan.filters import load_filter
+
+if TYPE_CHECKING:
+    from meiyan.effects import EffectPackage
+
+# The order of meiyan_expression (the bits of the engine's expression masks).
+EXPRESSIONS = ("mouth_open", "blink_left", "blink_right", "brow_raise", "smile")
 
 Backend = Literal["cpu", "gl"]
 GlContext = Literal["own", "current"]
@@ -37,7 +46,7 @@ class ColorParams:
         return dataclasses.replace(self, **changes)
 
 
-class Engine:
+class Engine(BackgroundMixin):
     """Processes frames through the effect stack on the CPU or with OpenGL.
 
     Args:
@@ -50,6 +59,9 @@ class Engine:
         beauty: face beautification (needs faces: a tracker, or :meth:`set_faces`).
         reshape: face reshaping (needs faces, as beauty).
         makeup: lipstick, blush, brow tint (needs faces, as beauty).
+        background: blur, a colour or an image behind the person (:meth:`set_background`).
+        effect: an effect package (bundled name, folder/.zip path or :class:`meiyan.effects.EffectPackage`):
+            stickers and face masks drawn on every face, and its look.
     """
 
     def __init__(
@@ -63,6 +75,8 @@ class Engine:
         beauty: BeautyParams | None = None,
         reshape: ReshapeParams | None = None,
         makeup: MakeupParams | None = None,
+        effect: str | Path | EffectPackage | None = None,
+        background: BackgroundParams | None = None,
         **color: float,
     ) -> None:
         self._native = _core.Engine(backend, gl_context)
@@ -82,6 +96,14 @@ class Engine:
             self.set_makeup(makeup)
         if filter is not None:
             self.set_filter(filter)
+        self._effect: EffectPackage | None = None
+        self._t0 = time.monotonic()
+        self._last_time = -math.inf
+        if effect is not None:
+            self.set_effect(effect)
+        self._background = BackgroundParams()
+        if background is not None:
+            self.set_background(background)
 
     @property
     def backend(self) -> str:
@@ -149,12 +171,37 @@ class Engine:
         self.set_filter(p.filter, intensity=p.filter_intensity if p.filter else None)
         return p
 
-    def set_faces(self, landmarks: list[np.ndarray]) -> None:
-        """The faces the face effects act on until the next call: (468, 2|3) arrays in frame pixels.
+    def set_faces(self, landmarks: list[np.ndarray] | list[FaceResult]) -> None:
+        """The faces the face effects act on until the next call: (468, 2|3) arrays in frame pixels,
+        or tracker results (whose ids, pose and expressions then drive the effect's triggers).
 
         With a tracker the engine calls this itself on every frame.
         """
-        self._native.set_faces(list(landmarks))
+        faces = list(landmarks)
+        if faces and all(isinstance(f, FaceResult) for f in faces):
+            results: list[FaceResult] = faces  # type: ignore[assignment]
+            self._native.set_faces(
+                [f.landmarks for f in results], ids=[f.id for f in results], yaws=[f.pose.yaw for f in results],
+                scales=[f.pose.scale for f in results],
+                expressions=[sum(1 << k for k, name in enumerate(EXPRESSIONS) if f.expressions_active.get(name))
+                             for f in results])
+        else:
+            self._native.set_faces(faces)  # type: ignore[arg-type]  # arrays; the binding checks each
+
+    @property
+    def effect(self) -> EffectPackage | None:
+        return self._effect
+
+    def set_effect(self, effect: str | Path | EffectPackage | None, *, apply_look: bool = True) -> None:
+        """Draws an effect package on every face from the next frame on (None: none); with
+        ``apply_look`` its look (preset, beauty, makeup, filter) is set too. Triggers restart."""
+        from meiyan import effects
+
+        pkg = effect if isinstance(effect, effects.EffectPackage) or effect is None else effects.load(effect)
+        self._native.set_effect(None if pkg is None else pkg.native)
+        self._effect = pkg
+        if pkg is not None and apply_look:
+            effects.apply_look(self, pkg)
 
     def set_filter(self, name_or_path: str | Path | None, intensity: float | None = None) -> None:
         """Sets the LUT filter by bundled name or .cube path; None removes it."""
@@ -190,12 +237,16 @@ class Engine:
         """
         if not isinstance(image, np.ndarray):
             raise TypeError(f"image must be a numpy.ndarray, got {type(image).__name__}")
+        ts = time.monotonic() - self._t0 if timestamp is None else float(timestamp)
+        if not math.isfinite(ts) or ts < self._last_time:
+            raise ValueError(f"timestamp must be finite and must not go backwards (last {self._last_time}, got {ts})")
         if self.tracker is not None:
             fmt = format or ("bgr" if image.ndim == 3 and image.shape[2] == 3 else "rgba")
             rgba = image if fmt == "rgba" else _core.convert(image, fmt, "rgba")
-            self._faces = self.tracker.track(rgba, timestamp=timestamp, camera_rotation=camera_rotation,
-                                             format="rgba")
-            self._native.set_faces([f.landmarks for f in self._faces])
+            self._faces = self.tracker.track(rgba, timestamp=ts, camera_rotation=camera_rotation, format="rgba")
+            self.set_faces(self._faces)
+        self._native.set_frame_time(ts)
+        self._last_time = ts
         return self._native.process(image, format=format, out=out, out_format=out_format)
 
     def process_texture(self, in_texture: int, out_texture: int, width: int, height: int) -> None:

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <string>
 
+#include "meiyan/meiyan.h"
+
 namespace py = pybind11;
 
 namespace meiyan_bindings {
@@ -27,6 +29,37 @@ std::vector<meiyan::FaceShape> faces_from_arrays(const py::sequence& landmarks) 
         faces.push_back(f);
     }
     return faces;
+}
+
+void add_face_info(std::vector<meiyan::FaceShape>& faces, const py::object& ids, const py::object& yaws,
+                   const py::object& scales, const py::object& expressions) {
+    auto each = [&](const py::object& seq, const char* what, auto&& set) {
+        if (seq.is_none()) return;
+        const auto items = seq.cast<py::sequence>();
+        if (items.size() != faces.size()) {
+            throw py::value_error(std::string(what) + " must hold one value per face (" + std::to_string(faces.size()) +
+                                  "), got " + std::to_string(items.size()));
+        }
+        for (std::size_t i = 0; i < faces.size(); ++i) set(faces[i], items[i]);
+    };
+    each(ids, "ids", [](meiyan::FaceShape& f, const py::handle& v) { f.id = v.cast<int>(); });
+    each(yaws, "yaws", [](meiyan::FaceShape& f, const py::handle& v) {
+        const float y = v.cast<float>();
+        if (!std::isfinite(y) || y < -180 || y > 180) throw py::value_error("yaw must be in -180..180 degrees");
+        f.yaw = y;
+    });
+    each(scales, "scales", [](meiyan::FaceShape& f, const py::handle& v) {
+        const float sc = v.cast<float>();
+        if (!std::isfinite(sc) || sc < 0) throw py::value_error("scale must be finite and >= 0");
+        f.scale = sc;
+    });
+    each(expressions, "expressions", [](meiyan::FaceShape& f, const py::handle& v) {
+        const long bits = v.cast<long>();
+        if (bits < 0 || bits >= (1L << MEIYAN_EXPRESSION_COUNT)) {
+            throw py::value_error("expressions must be bit masks of meiyan_expression flags (0..31)");
+        }
+        f.expressions_active = static_cast<uint32_t>(bits);
+    });
 }
 
 meiyan::MakeupLayer makeup_layer(const char* name, const std::array<float, 3>& color, float intensity,

@@ -13,6 +13,10 @@ namespace meiyan_bindings {
 
 // Faces from a sequence of (N >= 468, 2 or 3) float arrays of frame-pixel landmarks.
 std::vector<meiyan::FaceShape> faces_from_arrays(const pybind11::sequence& landmarks);
+// Per-face ids, yaw (degrees), scale (pixels per inter-ocular unit) and expression bit masks, each a
+// sequence as long as `faces` or None.
+void add_face_info(std::vector<meiyan::FaceShape>& faces, const pybind11::object& ids, const pybind11::object& yaws,
+                   const pybind11::object& scales, const pybind11::object& expressions);
 // A makeup layer from its colour (3 floats 0..1), intensity and blend-mode name.
 meiyan::MakeupLayer makeup_layer(const char* name, const std::array<float, 3>& color, float intensity, const std::string& blend);
 pybind11::dict beauty_dict(const meiyan::BeautyParams& p);
@@ -69,8 +73,15 @@ void register_beauty(pybind11::class_<E>& cls) {
             py::arg("chin_length") = 0.0f, py::arg("nose_width") = 0.0f, py::arg("mouth_size") = 0.0f,
             py::arg("forehead") = 0.0f)
         .def(
-            "set_faces", [](E& self, const py::sequence& landmarks) { self.native().set_faces(faces_from_arrays(landmarks)); },
-            py::arg("landmarks"))
+            "set_faces",
+            [](E& self, const py::sequence& landmarks, const py::object& ids, const py::object& yaws,
+               const py::object& scales, const py::object& expressions) {
+                std::vector<meiyan::FaceShape> faces = faces_from_arrays(landmarks);
+                add_face_info(faces, ids, yaws, scales, expressions);
+                self.native().set_faces(std::move(faces));
+            },
+            py::arg("landmarks"), py::kw_only(), py::arg("ids") = py::none(), py::arg("yaws") = py::none(),
+            py::arg("scales") = py::none(), py::arg("expressions") = py::none())
         .def_property_readonly("face_count", [](E& self) { return static_cast<int>(self.native().faces().size()); });
 }
 

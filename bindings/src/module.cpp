@@ -10,7 +10,9 @@
 
 #include "core/error.h"
 #include "engine/engine.h"
+#include "background_bindings.h"
 #include "beauty_bindings.h"
+#include "effect_bindings.h"
 #include "face_bindings.h"
 #include "nn_bindings.h"
 
@@ -307,6 +309,8 @@ PYBIND11_MODULE(_core, m) {
 
     py::class_<PyEngine> engine_class(m, "Engine");
     meiyan_bindings::register_beauty(engine_class);
+    meiyan_bindings::register_background(m, engine_class);
+    meiyan_bindings::register_effect_engine(engine_class);
     engine_class
         .def(py::init<const std::string&, const std::string&>(), py::arg("backend") = "cpu", py::arg("gl_context") = "own")
         .def_property_readonly("renderer_name", &PyEngine::renderer_name)
@@ -332,4 +336,5 @@ PYBIND11_MODULE(_core, m) {
 
     register_face(m);
     register_nn(m);
+    meiyan_bindings::register_effects(m);
 }

@@ -29,7 +29,7 @@
 extern "C" {
 #endif
 
-#define MEIYAN_ABI_VERSION 2
+#define MEIYAN_ABI_VERSION 3
 
 typedef enum meiyan_status {
     MEIYAN_OK = 0,
@@ -65,6 +65,7 @@ typedef enum meiyan_gl_context {
 /* Opaque handles. */
 typedef struct meiyan_engine_s meiyan_engine;
 typedef struct meiyan_lut_s meiyan_lut;
+typedef struct meiyan_effect_s meiyan_effect;
 
 /* A caller-owned image. Packed formats use plane 0 only; NV12/NV21 use planes 0 (Y) and 1 (UV/VU);
  * I420 uses planes 0..2. Chroma planes are ceil(width/2) x ceil(height/2). Strides are in bytes
@@ -159,7 +160,7 @@ MEIYAN_API meiyan_status meiyan_engine_process_texture(meiyan_engine* engine, ui
 MEIYAN_API meiyan_status meiyan_engine_enable_faces(meiyan_engine* engine, const char* models_dir, int32_t max_faces);
 /* The clockwise rotation (0, 90, 180, 270) that makes the camera's frames upright. */
 MEIYAN_API meiyan_status meiyan_engine_set_camera_rotation(meiyan_engine* engine, int32_t degrees);
-/* Threads each face-network run may use: 1 (the default) keeps the engine on the calling thread;
+/* (ABI 3) Threads each face-network run may use: 1 (the default) keeps the engine on the calling thread;
  * n > 1 adds n - 1 worker threads; 0 means one per core; 0..64. The landmarks do not depend on it.
  * May be called before or after meiyan_engine_enable_faces. */
 MEIYAN_API meiyan_status meiyan_engine_set_threads(meiyan_engine* engine, int32_t threads);
@@ -173,6 +174,61 @@ MEIYAN_API meiyan_status meiyan_lut_load_cube(const char* path, meiyan_lut** out
 MEIYAN_API meiyan_status meiyan_lut_parse_cube(const char* text, size_t length, meiyan_lut** out_lut);
 MEIYAN_API meiyan_status meiyan_lut_size(const meiyan_lut* lut, int32_t* out_size);
 MEIYAN_API void meiyan_lut_destroy(meiyan_lut* lut);
+
+/* Effect packages (ABI 3; docs/effect_package.md): face stickers with animation and triggers, face masks.
+ * The host reads the package (a folder or .zip): it passes manifest.json's text here, then decodes
+ * each image the manifest names (meiyan_effect_image_path) and hands its pixels over. */
+MEIYAN_API meiyan_status meiyan_effect_create(const char* manifest_json, size_t length, meiyan_effect** out_effect);
+MEIYAN_API void meiyan_effect_destroy(meiyan_effect* effect);
+/* The images the manifest uses, each once; paths are relative to the package root ('/'-separated)
+ * and stay valid while the effect lives. */
+MEIYAN_API meiyan_status meiyan_effect_image_count(const meiyan_effect* effect, int32_t* out_count);
+MEIYAN_API meiyan_status meiyan_effect_image_path(const meiyan_effect* effect, int32_t index, const char** out_path);
+/* RGBA8, BGRA8, RGB8 or BGR8 pixels, 1..2048 per side (copied). */
+MEIYAN_API meiyan_status meiyan_effect_set_image(meiyan_effect* effect, int32_t index, const meiyan_image* pixels);
+/* Checks a manifest: *out_problem_count problems, described one per line in `problems` (NUL-terminated,
+ * truncated to `capacity`; may be NULL when capacity is 0). MEIYAN_OK even when problems are found. */
+MEIYAN_API meiyan_status meiyan_effect_validate(const char* manifest_json, size_t length, char* problems,
+                                                size_t capacity, int32_t* out_problem_count);
+/* The effect drawn on every tracked face from the next frame on (NULL: none). All its images must be
+ * set. The engine keeps its own reference: the caller may destroy the handle afterwards. */
+MEIYAN_API meiyan_status meiyan_engine_set_effect(meiyan_engine* engine, const meiyan_effect* effect);
+/* The time in seconds of the next frame given to meiyan_engine_process (animations follow it);
+ * without it the engine uses its own clock. It must not go backwards. */
+MEIYAN_API meiyan_status meiyan_engine_set_frame_time(meiyan_engine* engine, double seconds);
+
+/* Background effects (ABI 3): blur, a colour or an image behind the person that the segmenter finds. */
+typedef enum meiyan_background_mode {
+    MEIYAN_BACKGROUND_NONE = 0,
+    MEIYAN_BACKGROUND_BLUR = 1,  /* a lens-like disc blur */
+    MEIYAN_BACKGROUND_COLOR = 2,
+    MEIYAN_BACKGROUND_IMAGE = 3  /* drawn 'cover'-fitted: scaled to fill the frame, centred, cropped */
+} meiyan_background_mode;
+
+typedef struct meiyan_background_params {
+    uint32_t struct_size;
+    meiyan_background_mode mode;
+    float blur;                /* 0..1: lens radius = blur * 5% of the frame's short side */
+    float color[3];            /* 0..1 RGB (MEIYAN_BACKGROUND_COLOR) */
+    float feather;             /* 0..1: 0 a steep person edge, 1 the soft probabilities */
+    const meiyan_image* image; /* MEIYAN_BACKGROUND_IMAGE: any format and size, copied (alpha ignored) */
+} meiyan_background_params;
+
+MEIYAN_API void meiyan_background_params_init(meiyan_background_params* params);
+/* Loads the person segmentation network (selfie_segmentation.fp32.mynn in `models_dir`). While a
+ * background mode is set, every meiyan_engine_process then segments its frame: the network on every
+ * `interval`-th frame (1..10; 2 halves its cost), blended in time and refined on every frame. */
+MEIYAN_API meiyan_status meiyan_engine_enable_segmentation(meiyan_engine* engine, const char* models_dir,
+                                                           int32_t interval);
+/* From the next frame on. Processing with a mode other than NONE needs meiyan_engine_enable_segmentation
+ * first (else MEIYAN_ERROR_UNSUPPORTED). */
+MEIYAN_API meiyan_status meiyan_engine_set_background(meiyan_engine* engine, const meiyan_background_params* params);
+/* The person mask of the last processed frame on the effect grid (the frame reduced by a power of two
+ * to a 128..255-pixel short side), 0..255 row-major: *out_width x *out_height values are copied into
+ * `mask` when `capacity` allows (mask may be NULL when capacity is 0). MEIYAN_ERROR_UNSUPPORTED before
+ * the first mask. */
+MEIYAN_API meiyan_status meiyan_engine_person_mask(const meiyan_engine* engine, uint8_t* mask, size_t capacity,
+                                                   int32_t* out_width, int32_t* out_height);
 
 /* Image utilities on caller buffers (the same kernels the engine uses). */
 MEIYAN_API meiyan_status meiyan_image_convert(const meiyan_image* src, const meiyan_image* dst);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "effects/background/background_cpu.h"
 #include "engine/engine.h"
 
 struct meiyan_engine_s {
@@ -21,12 +22,19 @@ struct meiyan_lut_s {
     std::shared_ptr<const meiyan::Lut3D> lut;
 };
 
+struct meiyan_effect_s {
+    std::shared_ptr<meiyan::EffectPackage> package;
+};
+
 // The C structs' layout is ABI: fields are only ever appended, and these checks catch a change.
 static_assert(offsetof(meiyan_image, struct_size) == 0 && offsetof(meiyan_image, planes) == 16 &&
                   offsetof(meiyan_image, strides) == 16 + 3 * sizeof(void*),
               "meiyan_image layout changed");
 static_assert(offsetof(meiyan_color_params, brightness) == 4 && sizeof(meiyan_color_params) == 28,
               "meiyan_color_params layout changed");
+static_assert(offsetof(meiyan_background_params, blur) == 8 && offsetof(meiyan_background_params, feather) == 24 &&
+                  offsetof(meiyan_background_params, image) == (sizeof(void*) == 8 ? 32 : 28),
+              "meiyan_background_params layout changed");
 static_assert(offsetof(meiyan_face, landmarks) == 12 && offsetof(meiyan_face, roi) == 12 + 468 * 3 * 4 &&
                   offsetof(meiyan_face, expressions_active) == sizeof(meiyan_face) - 4,
               "meiyan_face layout changed");
@@ -294,6 +302,120 @@ meiyan_status meiyan_lut_size(const meiyan_lut* lut, int32_t* out_size) {
 }
 
 void meiyan_lut_destroy(meiyan_lut* lut) { delete lut; }
+
+meiyan_status meiyan_effect_create(const char* manifest_json, size_t length, meiyan_effect** out_effect) {
+    return guarded([&] {
+        require_ptr(out_effect, "out_effect");
+        *out_effect = nullptr;
+        require_ptr(manifest_json, "manifest_json");
+        *out_effect = new meiyan_effect_s{meiyan::EffectPackage::parse(std::string(manifest_json, length))};
+    });
+}
+
+void meiyan_effect_destroy(meiyan_effect* effect) { delete effect; }
+
+meiyan_status meiyan_effect_image_count(const meiyan_effect* effect, int32_t* out_count) {
+    return guarded([&] {
+        require_ptr(effect, "effect");
+        require_ptr(out_count, "out_count");
+        *out_count = static_cast<int32_t>(effect->package->image_names().size());
+    });
+}
+
+meiyan_status meiyan_effect_image_path(const meiyan_effect* effect, int32_t index, const char** out_path) {
+    return guarded([&] {
+        require_ptr(effect, "effect");
+        require_ptr(out_path, "out_path");
+        const auto& names = effect->package->image_names();
+        meiyan::require(index >= 0 && static_cast<size_t>(index) < names.size(),
+                        "image index " + std::to_string(index) + " is outside 0.." + std::to_string(names.size()));
+        *out_path = names[static_cast<size_t>(index)].c_str();
+    });
+}
+
+meiyan_status meiyan_effect_set_image(meiyan_effect* effect, int32_t index, const meiyan_image* pixels) {
+    return guarded([&] {
+        require_ptr(effect, "effect");
+        effect->package->set_image(index, to_view(pixels, "pixels"));
+    });
+}
+
+meiyan_status meiyan_effect_validate(const char* manifest_json, size_t length, char* problems, size_t capacity,
+                                     int32_t* out_problem_count) {
+    return guarded([&] {
+        require_ptr(manifest_json, "manifest_json");
+        require_ptr(out_problem_count, "out_problem_count");
+        meiyan::require(problems != nullptr || capacity == 0, "problems is NULL but capacity is not 0");
+        const std::vector<std::string> found = meiyan::EffectPackage::validate(std::string(manifest_json, length));
+        *out_problem_count = static_cast<int32_t>(found.size());
+        std::string text;
+        for (const std::string& p : found) text += p + "\n";
+        if (capacity > 0) {
+            const size_t n = std::min(text.size(), capacity - 1);
+            std::memcpy(problems, text.data(), n);
+            problems[n] = '\0';
+        }
+    });
+}
+
+meiyan_status meiyan_engine_set_effect(meiyan_engine* engine, const meiyan_effect* effect) {
+    return guarded([&] { engine_of(engine).set_effect(effect ? effect->package : nullptr); });
+}
+
+meiyan_status meiyan_engine_set_frame_time(meiyan_engine* engine, double seconds) {
+    return guarded([&] { engine_of(engine).set_frame_time(seconds); });
+}
+
+void meiyan_background_params_init(meiyan_background_params* params) {
+    if (!params) return;
+    const meiyan::BackgroundParams d;
+    *params = meiyan_background_params{};
+    params->struct_size = sizeof(meiyan_background_params);
+    params->mode = MEIYAN_BACKGROUND_NONE;
+    params->blur = d.blur;
+    for (int c = 0; c < 3; ++c) params->color[c] = d.color[c];
+    params->feather = d.feather;
+}
+
+meiyan_status meiyan_engine_enable_segmentation(meiyan_engine* engine, const char* models_dir, int32_t interval) {
+    return guarded([&] {
+        meiyan::Engine& e = engine_of(engine);
+        require_ptr(models_dir, "models_dir");
+        meiyan::SegmenterOptions o;
+        o.interval = interval;
+        o.validate();
+        e.enable_segmentation(models_dir, o);
+    });
+}
+
+meiyan_status meiyan_engine_set_background(meiyan_engine* engine, const meiyan_background_params* params) {
+    return guarded([&] {
+        meiyan::Engine& e = engine_of(engine);
+        require_struct(params, params ? params->struct_size : 0, sizeof(meiyan_background_params), "params");
+        meiyan::BackgroundParams p;
+        p.mode = static_cast<meiyan::BackgroundMode>(enum_value(params->mode));  // validate() names a bad one
+        p.blur = params->blur;
+        for (int c = 0; c < 3; ++c) p.color[c] = params->color[c];
+        p.feather = params->feather;
+        if (params->image) p.image = meiyan::background::copy_rgba(to_view(params->image, "params->image"));
+        e.set_background(p);
+    });
+}
+
+meiyan_status meiyan_engine_person_mask(const meiyan_engine* engine, uint8_t* mask, size_t capacity,
+                                        int32_t* out_width, int32_t* out_height) {
+    return guarded([&] {
+        require_ptr(engine, "engine");
+        require_ptr(out_width, "out_width");
+        require_ptr(out_height, "out_height");
+        meiyan::require(mask != nullptr || capacity == 0, "mask is NULL but capacity is not 0");
+        const std::shared_ptr<const meiyan::PersonMask>& m = engine->engine.person_masks().last();
+        if (!m) meiyan::fail(MEIYAN_ERROR_UNSUPPORTED, "no person mask yet: no frame was processed with a background");
+        *out_width = m->width;
+        *out_height = m->height;
+        if (capacity >= m->alpha.size()) std::memcpy(mask, m->alpha.data(), m->alpha.size());
+    });
+}
 
 meiyan_status meiyan_image_convert(const meiyan_image* src, const meiyan_image* dst) {
     return guarded([&] {

@@ -1,5 +1,6 @@
 #include "engine/engine.h"
 
+#include <cmath>
 #include <cstring>
 
 #include "core/error.h"
@@ -70,6 +71,7 @@ void Engine::set_threads(int threads) {
         tracker_->set_options(o);
     }
     threads_ = threads;
+    masks_.set_threads(threads);
 }
 
 void Engine::disable_face_tracking() {
@@ -102,24 +104,55 @@ void Engine::process(const ImageView& in, const ImageView& out) {
     work_.resize(static_cast<std::size_t>(work.stride[0]) * static_cast<std::size_t>(in.height));
     work.data[0] = work_.data();
     if (!convert(in, work)) fail(MEIYAN_ERROR_INTERNAL, "cannot convert the input frame to RGBA");
+    const double t = frame_time();
     if (tracker_) {
-        const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
         std::vector<FaceShape> shapes;
         for (const face::Face& f : tracker_->track(work, t, camera_rotation_)) {
             FaceShape shape;
             for (std::size_t i = 0; i < shape.points.size(); ++i) {
                 shape.points[i] = {f.landmarks[i].x, f.landmarks[i].y};
             }
+            shape.id = f.id;
+            shape.yaw = f.pose.yaw;
+            shape.scale = f.pose.scale;
+            for (int k = 0; k < face::kExpressionCount; ++k) {
+                if (f.expressions.active[k]) shape.expressions_active |= 1u << k;
+            }
             shapes.push_back(shape);
         }
         state_.faces = std::move(shapes);
     }
+    state_.stickers = animator_.update(state_.faces, t);
+    if (state_.background.is_active()) state_.person_mask = masks_.mask_for(work);
     renderer_->render(state_, work);
     if (!convert(work, out)) fail(MEIYAN_ERROR_INTERNAL, "cannot convert the frame to the output format");
 }
 
+void Engine::set_effect(std::shared_ptr<const EffectPackage> effect) { animator_.set_package(std::move(effect)); }
+
+void Engine::set_frame_time(double seconds) {
+    require(std::isfinite(seconds), "the frame time must be finite");
+    require(seconds >= last_time_, "the frame time must not go backwards");
+    next_time_ = seconds;
+    has_next_time_ = true;
+}
+
+double Engine::frame_time() {
+    double t;
+    if (has_next_time_) {
+        t = next_time_;
+        has_next_time_ = false;
+    } else {
+        t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    }
+    last_time_ = t;
+    return t;
+}
+
 void Engine::process_texture(uint32_t in_texture, uint32_t out_texture, int width, int height) {
     if (!gl_) fail(MEIYAN_ERROR_INVALID_ARGUMENT, "process_texture needs the GL backend");
+    state_.stickers = animator_.update(state_.faces, frame_time());
+    if (state_.background.is_active()) state_.person_mask = masks_.mask_for_size(width, height);
 #if MEIYAN_WITH_GL
     gl_->render_texture(state_, in_texture, out_texture, width, height);
 #else

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "effects/background/person_mask_source.h"
 #include "face/face_tracker.h"
 #include "image/image.h"
 #include "render/renderer.h"
@@ -52,6 +53,30 @@ public:
     const std::vector<face::Face>& faces_tracked() const;
     // The clockwise rotation (0/90/180/270) that makes the camera's frames upright.
     void set_camera_rotation(int degrees);
+    // The effect package drawn on every face (null: none): stickers with their triggers, face
+    // masks. Its images must all be set. Trigger state restarts.
+    void set_effect(std::shared_ptr<const EffectPackage> effect);
+    const std::shared_ptr<const EffectPackage>& effect() const { return animator_.package(); }
+    // The time, in seconds, of the next processed frame (animations and smoothing follow it);
+    // without it the engine uses its own clock. Must not go backwards.
+    void set_frame_time(double seconds);
+
+    // Background effects (blur, colour or image behind the person; effects/background/). The
+    // person mask comes from the segmenter, run on each processed frame while a background mode is
+    // active, or without one from set_person_mask; processing fails (UNSUPPORTED) with neither.
+    void set_background(const BackgroundParams& params) {  // validates first; the old state stays on error
+        params.validate();
+        state_.background = params;
+    }
+    const BackgroundParams& background() const { return state_.background; }
+    void enable_segmentation(const std::string& models_dir, const SegmenterOptions& options = {}) {
+        masks_.enable_segmentation(models_dir, options);
+    }
+    void disable_segmentation() { masks_.set_segmenter(nullptr); }
+    PersonSegmenter* segmenter() const { return masks_.segmenter(); }
+    void set_person_mask(std::shared_ptr<const PersonMask> mask) { masks_.set_mask(std::move(mask)); }
+    const PersonMaskSource& person_masks() const { return masks_; }
+
     // Threads the face networks may use per run (1 by default; 0: one per core); kept across
     // enable_face_tracking() calls.
     void set_threads(int threads);
@@ -70,6 +95,12 @@ private:
     std::unique_ptr<face::FaceTracker> tracker_;
     int camera_rotation_ = 0;
     int threads_ = 1;
+    StickerAnimator animator_;
+    PersonMaskSource masks_;
+    double next_time_ = 0;
+    bool has_next_time_ = false;  // otherwise the engine's clock
+    double last_time_ = -1e300;
+    double frame_time();
     std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 

@@ -2,6 +2,7 @@
 // beauty_cpu.cpp and shaders/beauty/*.frag.glsl both implement (the CPU/GL test keeps them in step).
 #pragma once
 #include <array>
+#include <cstdint>
 #include <vector>
 
 namespace meiyan {
@@ -12,9 +13,14 @@ struct FacePoint {
     float x = 0, y = 0;  // frame pixels
 };
 
-// One tracked face as the effects see it: the 468-point mesh (MediaPipe topology) in frame pixels.
+// One tracked face as the effects see it: the 468-point mesh (MediaPipe topology) in frame pixels,
+// and what the tracker knows beyond the points (the face stickers' triggers and sizes use them).
 struct FaceShape {
     std::array<FacePoint, kFaceMeshPoints> points;
+    int id = -1;                     // stable while tracked; -1: unknown (the face's index stands in)
+    float yaw = 0.0f;                // degrees, 0 when unknown
+    float scale = 0.0f;              // pixels per inter-ocular distance of the upright face; 0: unknown
+    uint32_t expressions_active = 0;  // bit k: meiyan_expression k is on
 };
 
 struct BeautyParams {

@@ -56,6 +56,17 @@ namespace meiyan::gl {
     X(PFNGLVIEWPORTPROC, Viewport)                                        \
     X(PFNGLDRAWARRAYSPROC, DrawArrays)                                    \
     X(PFNGLREADPIXELSPROC, ReadPixels)                                    \
+    X(PFNGLGENBUFFERSPROC, GenBuffers)                                    \
+    X(PFNGLDELETEBUFFERSPROC, DeleteBuffers)                              \
+    X(PFNGLBINDBUFFERPROC, BindBuffer)                                    \
+    X(PFNGLBUFFERDATAPROC, BufferData)                                    \
+    X(PFNGLVERTEXATTRIBPOINTERPROC, VertexAttribPointer)                  \
+    X(PFNGLENABLEVERTEXATTRIBARRAYPROC, EnableVertexAttribArray)          \
+    X(PFNGLBLENDFUNCSEPARATEPROC, BlendFuncSeparate)                      \
+    X(PFNGLCLEARCOLORPROC, ClearColor)                                    \
+    X(PFNGLCLEARPROC, Clear)                                              \
+    X(PFNGLUNIFORM2FPROC, Uniform2f)                                      \
+    X(PFNGLGETFLOATVPROC, GetFloatv)                                      \
     X(PFNGLFINISHPROC, Finish)
 
 struct Api {

@@ -10,7 +10,9 @@
 #include "effects/makeup/makeup_cpu.h"
 #include "render/gl/egl_context.h"
 #include "render/gl/gl_api.h"
+#include "render/gl/gl_background.h"
 #include "render/gl/gl_program.h"
+#include "render/gl/gl_stickers.h"
 
 namespace meiyan {
 
@@ -42,6 +44,12 @@ public:
         depth_ = api.IsEnabled(GL_DEPTH_TEST);
         scissor_ = api.IsEnabled(GL_SCISSOR_TEST);
         cull_ = api.IsEnabled(GL_CULL_FACE);
+        api.GetIntegerv(GL_ARRAY_BUFFER_BINDING, &array_buffer_);
+        api.GetIntegerv(GL_BLEND_SRC_RGB, &blend_func_[0]);
+        api.GetIntegerv(GL_BLEND_DST_RGB, &blend_func_[1]);
+        api.GetIntegerv(GL_BLEND_SRC_ALPHA, &blend_func_[2]);
+        api.GetIntegerv(GL_BLEND_DST_ALPHA, &blend_func_[3]);
+        api.GetFloatv(GL_COLOR_CLEAR_VALUE, clear_color_);
     }
     ~StateGuard() {
         for (int unit = 0; unit < kUnits; ++unit) {
@@ -58,6 +66,10 @@ public:
         if (depth_) api_.Enable(GL_DEPTH_TEST);
         if (scissor_) api_.Enable(GL_SCISSOR_TEST);
         if (cull_) api_.Enable(GL_CULL_FACE);
+        api_.BindBuffer(GL_ARRAY_BUFFER, static_cast<GLuint>(array_buffer_));
+        api_.BlendFuncSeparate(static_cast<GLenum>(blend_func_[0]), static_cast<GLenum>(blend_func_[1]),
+                               static_cast<GLenum>(blend_func_[2]), static_cast<GLenum>(blend_func_[3]));
+        api_.ClearColor(clear_color_[0], clear_color_[1], clear_color_[2], clear_color_[3]);
     }
     StateGuard(const StateGuard&) = delete;
     StateGuard& operator=(const StateGuard&) = delete;
@@ -69,6 +81,8 @@ private:
     static constexpr int kUnits = 4;  // texture units the passes use
     GLint texture_2d_[kUnits] = {}, texture_3d_[kUnits] = {};
     GLboolean blend_ = GL_FALSE, depth_ = GL_FALSE, scissor_ = GL_FALSE, cull_ = GL_FALSE;
+    GLint array_buffer_ = 0, blend_func_[4] = {GL_ONE, GL_ZERO, GL_ONE, GL_ZERO};
+    GLfloat clear_color_[4] = {0, 0, 0, 0};
 };
 
 class GlRenderer final : public GlTextureRenderer {
@@ -96,6 +110,8 @@ public:
         reshape_ = gl::Program();
         makeup_ = gl::Program();
         beauty_ = gl::Program();
+        stickers_.release(api_);
+        background_.release(api_);
     }
 
     std::string name() const override { return name_.empty() ? "GL (not yet initialised)" : name_; }
@@ -156,6 +172,8 @@ private:
         beauty_ = gl::Program(api_, dialect, "common/fullscreen.vert.glsl", "beauty/beauty.frag.glsl");
         reshape_ = gl::Program(api_, dialect, "common/fullscreen.vert.glsl", "beauty/reshape.frag.glsl");
         makeup_ = gl::Program(api_, dialect, "common/fullscreen.vert.glsl", "makeup/makeup.frag.glsl");
+        stickers_.init(api_, dialect);
+        background_.init(api_, dialect);
         api_.GenTextures(kBeautyTextures, beauty_tex_);
         GLuint textures[3];
         api_.GenTextures(3, textures);
@@ -260,13 +278,15 @@ private:
         api_.BindVertexArray(vao_);
         // Reshape, beauty, makeup, colour: each stage with work renders into the other of two frame
         // textures, the last one into out_tex.
-        enum Stage { kReshape, kBeauty, kMakeup, kColor };
-        Stage stages[4];
+        enum Stage { kReshape, kBeauty, kMakeup, kColor, kStickers, kBackground };
+        Stage stages[6];
         int n = 0;
+        if (state.background_active()) stages[n++] = kBackground;
         if (state.reshape_active()) stages[n++] = kReshape;
         if (state.beauty_active()) stages[n++] = kBeauty;
         if (state.makeup_active()) stages[n++] = kMakeup;
-        if (!state.color_is_identity() || n == 0) stages[n++] = kColor;
+        if (!state.color_is_identity() || (n == 0 && !state.stickers_active())) stages[n++] = kColor;
+        if (state.stickers_active()) stages[n++] = kStickers;
         if (n > 1 && (w != beauty_w_ || h != beauty_h_)) {
             allocate_2d(beauty_tex_[kBeautyFrame], w, h);
             allocate_2d(beauty_tex_[kReshapeFrame], w, h);
@@ -281,6 +301,11 @@ private:
                 case kBeauty: draw_beauty(state, src, dst, w, h); break;
                 case kMakeup: draw_makeup(state, src, dst, w, h); break;
                 case kColor: draw_color(state, src, dst, w, h); break;
+                case kBackground: background_.draw(api_, state, src, dst, w, h); break;
+                case kStickers:
+                    draw_copy(src, dst, w, h);
+                    stickers_.draw(api_, state.stickers, state.faces, dst, w, h);
+                    break;
             }
             src = dst;
         }
@@ -432,6 +457,8 @@ private:
     bool ready_ = false;
     std::string name_;
     gl::Program color_grade_, reduce_, bilateral_, skin_tone_, beauty_, reshape_, makeup_;
+    gl::StickerPass stickers_;
+    gl::BackgroundPass background_;
     enum {
         kBeautyReduced,
         kBeautyAcross,
