@@ -312,30 +312,40 @@ TEST_CASE("nn model: the face pipeline's Network interface") {
 
 // The shipped .mynn models (models/ next to the shader folder, when present): every SIMD level
 // against scalar on a fixed input -- this is where the NEON build meets the real networks.
-TEST_CASE("nn model: shipped models agree across SIMD levels") {
+// The shipped .mynn files (models/ beside the shader folder); empty, with a note, when absent.
+std::vector<std::string> shipped_models() {
     const char* shaders = std::getenv("MEIYAN_SHADER_DIR");
     const std::string dir = std::string(shaders ? shaders : "../shaders") + "/../models";
-    DIR* d = opendir(dir.c_str());
-    if (d == nullptr) {
-        std::printf("  no models folder at %s: skipped\n", dir.c_str());
-        return;
-    }
     std::vector<std::string> files;
-    while (dirent* e = readdir(d)) {
-        const std::string n = e->d_name;
-        if (n.size() > 5 && n.compare(n.size() - 5, 5, ".mynn") == 0) files.push_back(dir + "/" + n);
-    }
-    closedir(d);
-    if (files.empty()) std::printf("  no .mynn files in %s: skipped\n", dir.c_str());
-    for (const std::string& f : files) {
-        auto m = Model::load_file(f);
-        std::vector<std::vector<float>> xs;
-        std::vector<const float*> ptrs;
-        for (int i = 0; i < m->input_count(); ++i) {
-            xs.push_back(input_pattern(m->input(i).elements));
-            for (float& v : xs.back()) v = 0.5f + 0.3f * v;  // image-like values
-            ptrs.push_back(xs.back().data());
+    if (DIR* d = opendir(dir.c_str())) {
+        while (dirent* e = readdir(d)) {
+            const std::string n = e->d_name;
+            if (n.size() > 5 && n.compare(n.size() - 5, 5, ".mynn") == 0) files.push_back(dir + "/" + n);
         }
+        closedir(d);
+    }
+    if (files.empty()) std::printf("  no .mynn files in %s: skipped\n", dir.c_str());
+    return files;
+}
+
+// Image-like inputs (0.2..0.8) for every input of a model, and pointers to them.
+struct ModelInputs {
+    std::vector<std::vector<float>> values;
+    std::vector<const float*> ptrs;
+    explicit ModelInputs(const Model& m) {
+        for (int i = 0; i < m.input_count(); ++i) {
+            values.push_back(input_pattern(m.input(i).elements));
+            for (float& v : values.back()) v = 0.5f + 0.3f * v;
+        }
+        for (const auto& v : values) ptrs.push_back(v.data());
+    }
+};
+
+TEST_CASE("nn model: shipped models agree across SIMD levels") {
+    for (const std::string& f : shipped_models()) {
+        auto m = Model::load_file(f);
+        const ModelInputs in(*m);
+        const std::vector<const float*>& ptrs = in.ptrs;
         meiyan::simd_force(meiyan::SimdLevel::Scalar);
         m->run(ptrs.data());
         std::vector<std::vector<float>> ref;
@@ -390,28 +400,10 @@ TEST_CASE("nn model: thread pool runs each task once; bad thread counts are erro
 }
 
 TEST_CASE("nn model: shipped models give the same bytes on 1 and 3 threads, allocating nothing") {
-    const char* shaders = std::getenv("MEIYAN_SHADER_DIR");
-    const std::string dir = std::string(shaders ? shaders : "../shaders") + "/../models";
-    DIR* d = opendir(dir.c_str());
-    if (d == nullptr) {
-        std::printf("  no models folder at %s: skipped\n", dir.c_str());
-        return;
-    }
-    std::vector<std::string> files;
-    while (dirent* e = readdir(d)) {
-        const std::string n = e->d_name;
-        if (n.size() > 5 && n.compare(n.size() - 5, 5, ".mynn") == 0) files.push_back(dir + "/" + n);
-    }
-    closedir(d);
-    for (const std::string& f : files) {
+    for (const std::string& f : shipped_models()) {
         auto m = Model::load_file(f);
-        std::vector<std::vector<float>> xs;
-        std::vector<const float*> ptrs;
-        for (int i = 0; i < m->input_count(); ++i) {
-            xs.push_back(input_pattern(m->input(i).elements));
-            for (float& v : xs.back()) v = 0.5f + 0.3f * v;
-            ptrs.push_back(xs.back().data());
-        }
+        const ModelInputs in(*m);
+        const std::vector<const float*>& ptrs = in.ptrs;
         m->run(ptrs.data());
         std::vector<std::vector<float>> ref;
         for (int o = 0; o < m->output_count(); ++o) ref.emplace_back(m->output_data(o), m->output_data(o) + m->output(o).elements);
