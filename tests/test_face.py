@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import cv2
 import numpy as np
 import pytest
@@ -64,9 +65,21 @@ def test_native_tracker_matches_the_python_reference(photos):
         faces = tracker.track(img, timestamp=0.0)
         assert len(faces) == len(expected_dets), name
         for f, e in zip(faces, expected_dets, strict=True):
-            first = ref.from_detection(img, e)  # a new face gets one refining pass on its own landmarks' ROI
-            second = ref.from_roi(img, roi_from_landmarks(first.points))
-            assert np.abs(f.raw_landmarks[:, :2] - second.points[:, :2]).max() < 0.01, name
+            # a new face gets up to 3 refining passes, each on the ROI of the previous landmarks,
+            # until that ROI settles (moves < 1 % of its width, turns < 0.02 rad, resizes < 1 %)
+            from meiyan.onnx_backend import face_roi_from_detection
+
+            prev = face_roi_from_detection(e)
+            pts = ref.from_roi(img, prev).points
+            for _ in range(3):
+                roi = roi_from_landmarks(pts)
+                pts = ref.from_roi(img, roi).points
+                turned = abs(math.remainder(roi.rotation - prev.rotation, 2 * math.pi))
+                if (math.hypot(roi.center_x - prev.center_x, roi.center_y - prev.center_y) < 0.01 * roi.width
+                        and turned < 0.02 and abs(roi.width - prev.width) < 0.01 * roi.width):
+                    break
+                prev = roi
+            assert np.abs(f.raw_landmarks[:, :2] - pts[:, :2]).max() < 0.01, name
             assert f.landmarks.shape == (468, 3) and f.presence > 0.9
 
 

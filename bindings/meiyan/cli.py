@@ -14,7 +14,7 @@ from types import ModuleType
 import numpy as np
 
 import meiyan
-from meiyan import background, demo, media
+from meiyan import background, demo, media, tiers
 from meiyan.draw import draw_faces
 from meiyan.engine import Backend, ColorParams, Engine, gl_status
 
@@ -206,6 +206,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
         result = bench.run(repeats=args.repeats, progress=not args.quiet)
     elif args.suite == "nn":
         result = bench.run(models_dir=args.models, rounds=args.rounds, progress=not args.quiet, threads=args.threads)
+    elif args.suite == "pipeline":
+        tier = None if args.tier == "none" else args.tier
+        result = bench.run(frames=args.frames, progress=not args.quiet, tier=tier, target_ms=args.target_ms)
+    elif args.suite == "all":
+        result = bench.run(quick=args.quick, progress=not args.quiet)
     else:
         result = bench.run(progress=not args.quiet)
     print(bench.format_table(result))
@@ -213,9 +218,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(result, indent=2))
         print(f"wrote {args.json}")
-    if args.plot:
+    if getattr(args, "plot", None):
         bench.plot(result, Path(args.plot))
         print(f"wrote {args.plot}")
+    if getattr(args, "report", None):
+        print(f"wrote {bench.write_report(result, Path(args.report))}")
     return 0
 
 
@@ -291,6 +298,22 @@ def parser() -> argparse.ArgumentParser:
                     help="also time the native engine on this many threads (default: CPU count, at most 4)")
     bn.add_argument("--quiet", action="store_true", help="no progress bar")
     bn.set_defaults(fn=cmd_bench)
+    bp = bsub.add_parser("pipeline", help="decode, track, effects, output on the demo clip against an ORT+OpenCV peer")
+    bp.add_argument("--json", help="write the results as JSON")
+    bp.add_argument("--plot", help="write a PNG of the per-stage times")
+    bp.add_argument("--frames", type=int, default=90, help="clip frames per frame size (the clip has 90)")
+    bp.add_argument("--tier", choices=["auto", *tiers.TIER_NAMES, "none"], default="auto",
+                    help="quality tiers at 1280x720: time all and pick one (auto), time one, or none")
+    bp.add_argument("--target-ms", type=float, default=tiers.DEFAULT_TARGET_MS,
+                    help="frame time the picked tier must hold (p95), default 33.3 (30 fps)")
+    bp.add_argument("--quiet", action="store_true", help="no progress bar")
+    bp.set_defaults(fn=cmd_bench)
+    ba = bsub.add_parser("all", help="every suite; one JSON and an HTML report with plots")
+    ba.add_argument("--json", help="write the results as JSON")
+    ba.add_argument("--report", help="write an HTML report (index.html + PNG plots) into this folder")
+    ba.add_argument("--quick", action="store_true", help="short settings for every suite (a smoke run)")
+    ba.add_argument("--quiet", action="store_true", help="no progress bars (progress lines remain)")
+    ba.set_defaults(fn=cmd_bench)
     return p
 
 

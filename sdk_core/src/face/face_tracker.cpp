@@ -31,6 +31,9 @@ constexpr float kRadToDeg = 57.29577951f;
 // Mesh vertices used for geometry (MediaPipe's 468-point topology).
 constexpr int kRightEyeOuter = 33, kRightEyeInner = 133, kLeftEyeInner = 362, kLeftEyeOuter = 263;
 constexpr int kForehead = 10, kChin = 152;
+constexpr int kNewFacePasses = 3;  // mesh passes after the first on a new face's detector ROI
+constexpr float kRoiHold = 0.02f;         // a tracked face's ROI moves when it would shift by more (x width)
+constexpr float kRoiHoldRadians = 0.035f;  // ... or turn by more (2 degrees)
 constexpr int kLipInnerTop = 13, kLipInnerBottom = 14, kMouthRight = 61, kMouthLeft = 291;
 constexpr int kRightLidTop = 159, kRightLidBottom = 145, kLeftLidTop = 386, kLeftLidBottom = 374;
 constexpr int kRightBrow = 105, kLeftBrow = 334;
@@ -167,7 +170,9 @@ void score_expressions(const std::array<Point3, kMeshPoints>& p, Expressions& e)
     const float left_eye_w = std::max(dist(p[kLeftEyeOuter], p[kLeftEyeInner]), 1e-3f);
     const float eyes = std::max(dist(p[kRightEyeOuter], p[kLeftEyeOuter]), 1e-3f);
     // Ratios are scale- and roll-free; the ramps span neutral to fully expressed faces.
-    e.score[kMouthOpen] = ramp(dist(p[kLipInnerTop], p[kLipInnerBottom]) / face_h, 0.02f, 0.15f);
+    // (mouth: a lip gap of 12 % of the face's height is a wide-open mouth -- a tongue held out
+    // between the lips measures 9 %, speech stays under 5 %)
+    e.score[kMouthOpen] = ramp(dist(p[kLipInnerTop], p[kLipInnerBottom]) / face_h, 0.02f, 0.12f);
     e.score[kBlinkRight] = 1 - ramp(dist(p[kRightLidTop], p[kRightLidBottom]) / right_eye_w, 0.12f, 0.28f);
     e.score[kBlinkLeft] = 1 - ramp(dist(p[kLeftLidTop], p[kLeftLidBottom]) / left_eye_w, 0.12f, 0.28f);
     const float brow = (dist(p[kRightBrow], p[kRightLidTop]) + dist(p[kLeftBrow], p[kLeftLidTop])) / (2 * face_h);
@@ -273,9 +278,24 @@ int FaceTracker::add_new_faces(const ImageView& rgba, const std::vector<Detectio
         Track t;
         if (!run_mesh(rgba, roi, t.face)) continue;
         // A detector box is coarse (and at 90-degree steps BlazeFace still fires on sideways faces):
-        // one more mesh pass on the ROI of its own landmarks lands where tracking would.
-        const RotatedRect refined = roi_from_landmarks(t.face.raw_landmarks, options_.roi_scale);
-        if (!run_mesh(rgba, refined, t.face)) continue;
+        // mesh passes on the ROI of the previous pass's landmarks land where tracking would; the
+        // ROI settles in two or three (a new face's first frame is otherwise its worst).
+        bool lost = false;
+        RotatedRect prev = roi;
+        for (int pass = 0; pass < kNewFacePasses; ++pass) {
+            const RotatedRect refined = roi_from_landmarks(t.face.raw_landmarks, options_.roi_scale);
+            if (!run_mesh(rgba, refined, t.face)) {
+                lost = true;
+                break;
+            }
+            const float moved = std::hypot(refined.center_x - prev.center_x, refined.center_y - prev.center_y);
+            const float turned = std::fabs(std::remainder(refined.rotation - prev.rotation, 6.2831853f));
+            if (moved < 0.01f * refined.width && turned < 0.02f && std::fabs(refined.width - prev.width) < 0.01f * refined.width) {
+                break;
+            }
+            prev = refined;
+        }
+        if (lost) continue;
         t.face.id = next_id_++;
         t.last_time = timestamp;
         tracks_.push_back(std::move(t));
@@ -316,7 +336,16 @@ const std::vector<Face>& FaceTracker::track(const ImageView& rgba, double timest
 
     // 1. Follow every tracked face with an ROI from its last landmarks.
     for (auto it = tracks_.begin(); it != tracks_.end();) {
-        const RotatedRect roi = roi_from_landmarks(it->face.raw_landmarks, options_.roi_scale);
+        RotatedRect roi = roi_from_landmarks(it->face.raw_landmarks, options_.roi_scale);
+        // Keep the last ROI while the new one is within a small margin of it: the mesh handles
+        // that much offset, and re-deriving the ROI from every frame's own landmarks otherwise
+        // makes a still face's points cycle by a few percent of its size.
+        const RotatedRect& last = it->face.roi;
+        if (std::hypot(roi.center_x - last.center_x, roi.center_y - last.center_y) < kRoiHold * last.width &&
+            std::fabs(roi.width - last.width) < kRoiHold * last.width &&
+            std::fabs(std::remainder(roi.rotation - last.rotation, 6.2831853f)) < kRoiHoldRadians) {
+            roi = last;
+        }
         if (run_mesh(rgba, roi, it->face)) {
             ++it;
         } else {
