@@ -118,6 +118,17 @@ def headline(suites: dict[str, dict]) -> list[dict[str, Any]]:
                          "meiyan": m["total"]["median_ms"], "meiyan_p95": m["total"]["p95_ms"],
                          "peer": p["total"]["median_ms"], "peer_name": "onnxruntime + OpenCV",
                          "ratio": s["ratios"]["meiyan_over_peer_total"]})
+            if "mediapipe" in s["pipelines"]:
+                mp = s["pipelines"]["mediapipe"]
+                rows.append({"what": f"full pipeline {size}, against mediapipe {mp['versions']['mediapipe']} "
+                             "FaceMesh + SelfieSegmentation + the same OpenCV effects, ms/frame",
+                             "meiyan": m["total"]["median_ms"], "meiyan_p95": m["total"]["p95_ms"],
+                             "peer": mp["total"]["median_ms"], "peer_name": "mediapipe + OpenCV",
+                             "ratio": s["ratios"]["meiyan_over_mediapipe_total"]})
+                rows.append({"what": f"face tracking stage {size}, against mediapipe FaceMesh, ms/frame",
+                             "meiyan": m["stages"]["track"]["median_ms"], "meiyan_p95": m["stages"]["track"]["p95_ms"],
+                             "peer": mp["stages"]["track"]["median_ms"], "peer_name": "mediapipe FaceMesh",
+                             "ratio": s["ratios"]["meiyan_over_mediapipe_track"]})
             rows.append({"what": f"face tracking stage {size}, ms/frame", "meiyan": m["stages"]["track"]["median_ms"],
                          "meiyan_p95": m["stages"]["track"]["p95_ms"], "peer": p["stages"]["track"]["median_ms"],
                          "peer_name": "onnx_backend detector + mesh", "ratio": s["ratios"]["meiyan_over_peer_track"]})

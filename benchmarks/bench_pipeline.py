@@ -28,10 +28,12 @@ frame time is picked from their p95.
 from __future__ import annotations
 
 import datetime
+import json
 import math
 import os
 import platform
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -47,21 +49,15 @@ from meiyan import onnx_backend, tiers
 from meiyan.demo import TimedTracker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_common, beside this file
-from bench_common import commit, pyplot, save_figure  # noqa: E402
+import peer_effects  # noqa: E402
+from bench_common import ROOT, commit, pyplot, save_figure  # noqa: E402
 
 CLIP = Path(meiyan.__file__).parent / "data" / "samples" / "demo_clip.mp4"
 SIZES: dict[str, tuple[int, int] | None] = {"clip": None, "720p": (1280, 720)}
 STAGES = ("decode", "track", "effects", "output")
-PRESET, EFFECT, BLUR = "natural", "sunglasses", 0.6
+PRESET, EFFECT = "natural", "sunglasses"
+BLUR = peer_effects.BLUR
 WARMUP = 3  # first frames of every pipeline left out of the statistics (first-touch allocation, caches)
-
-# MediaPipe face-mesh topology (vertex indices): lips and the face oval.
-LIPS_OUTER = [61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185]
-LIPS_INNER = [78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 415, 310, 311, 312, 13, 82, 81, 80, 191]
-FACE_OVAL = [10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152, 148,
-             176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109]
-LIPSTICK_BGR = (60, 30, 190)
-
 
 def peak_rss_mb() -> float:
     """The process's peak resident set size so far, MiB (ru_maxrss is KiB on Linux, bytes on macOS)."""
@@ -175,30 +171,8 @@ class PeerPipeline:
 
     def effects(self, frame: np.ndarray, pts: np.ndarray | None) -> np.ndarray:
         h, w = frame.shape[:2]
-        mask = cv2.resize(self.segmenter.raw(frame), (w, h), interpolation=cv2.INTER_LINEAR)[:, :, None]
-        sigma = BLUR * 0.05 * min(w, h) / 2
-        blurred = cv2.GaussianBlur(frame, (0, 0), sigma)
-        out = (frame * mask + blurred * (1.0 - mask)).astype(np.uint8)
-        if pts is None:
-            return out
-        xy = pts[:, :2]
-        x0, y0 = np.maximum(np.floor(xy.min(0)).astype(int), 0)
-        x1, y1 = np.minimum(np.ceil(xy.max(0)).astype(int) + 1, [w, h])
-        if x1 - x0 > 8 and y1 - y0 > 8:  # smoothing inside the face oval
-            crop = out[y0:y1, x0:x1]
-            smooth = cv2.bilateralFilter(crop, 9, 75, 75)
-            oval = np.zeros(crop.shape[:2], np.uint8)
-            cv2.fillPoly(oval, [np.round(xy[FACE_OVAL] - (x0, y0)).astype(np.int32)], 255)
-            a = cv2.GaussianBlur(oval, (0, 0), 3).astype(np.float32)[:, :, None] * (0.7 / 255)
-            out[y0:y1, x0:x1] = (crop * (1 - a) + smooth * a).astype(np.uint8)
-        lips = np.zeros((h, w), np.uint8)
-        cv2.fillPoly(lips, [np.round(xy[LIPS_OUTER]).astype(np.int32)], 255)
-        cv2.fillPoly(lips, [np.round(xy[LIPS_INNER]).astype(np.int32)], 0)
-        colour = np.empty_like(out)
-        colour[:] = LIPSTICK_BGR
-        lipped = cv2.addWeighted(out, 0.55, colour, 0.45, 0)
-        np.copyto(out, lipped, where=lips[:, :, None] > 0)
-        return out
+        person = cv2.resize(self.segmenter.raw(frame), (w, h), interpolation=cv2.INTER_LINEAR)
+        return peer_effects.apply(frame, person, pts)
 
     def process(self, frame: np.ndarray, t: float) -> tuple[np.ndarray, float, float]:
         t0 = time.perf_counter()
@@ -215,6 +189,34 @@ class PeerPipeline:
 def _stats(ms: list[float]) -> dict[str, float]:
     a = np.asarray(ms, np.float64)
     return {"median_ms": float(np.median(a)), "p95_ms": float(np.percentile(a, 95))}
+
+
+def mediapipe_python() -> Path | None:
+    """A Python with mediapipe for the mediapipe peer: $MEIYAN_MEDIAPIPE_PYTHON, else build/mp-venv's (see
+    peer_mediapipe.py); None when there is none (the peer is then left out)."""
+    env = os.environ.get("MEIYAN_MEDIAPIPE_PYTHON")
+    path = Path(env) if env else ROOT / "build" / "mp-venv" / "bin" / "python"
+    return path if path.is_file() else None
+
+
+def run_mediapipe(python: Path, size: tuple[int, int] | None, frames: int) -> dict:
+    """The mediapipe peer on the clip in its own process (after the in-process pipelines, not interleaved)."""
+    cmd = [str(python), str(Path(__file__).resolve().parent / "peer_mediapipe.py"), str(CLIP), "--frames", str(frames)]
+    if size is not None:
+        cmd += ["--size", f"{size[0]}x{size[1]}"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    if proc.returncode != 0:
+        raise RuntimeError(f"the mediapipe peer failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
+    data = json.loads(proc.stdout.strip().splitlines()[-1])
+    st = data["stages_ms"]
+    keep = slice(WARMUP if len(st["track"]) > WARMUP else 0, None)  # as the in-process pipelines
+    per = {k: v[keep] for k, v in st.items()}
+    per["total"] = [sum(x) for x in zip(*(per[k] for k in STAGES), strict=True)]
+    total = _stats(per["total"])
+    return {"stages": {k: _stats(per[k]) for k in STAGES}, "total": total, "fps": 1e3 / total["median_ms"],
+            "cpu_ms_per_frame": float(np.mean(per["cpu"])), "frames_timed": len(per["total"]),
+            "counters": {"frames": len(st["track"]), "faces_last_frame": data["faces_last_frame"]},
+            "versions": {k: data[k] for k in ("mediapipe", "numpy", "opencv")}}
 
 
 def _run_pipelines(pipes: dict[str, Any], frames: list[np.ndarray], decode_s: list[float], fps: float,
@@ -251,9 +253,10 @@ def _run_pipelines(pipes: dict[str, Any], frames: list[np.ndarray], decode_s: li
 
 
 def run(frames: int = 90, progress: bool = True, tier: str | None = "auto",
-        target_ms: float = tiers.DEFAULT_TARGET_MS) -> dict:
+        target_ms: float = tiers.DEFAULT_TARGET_MS, mediapipe: bool = True) -> dict:
     """``frames``: clip frames per size (at most the clip's 90); ``tier``: "auto" times every tier at 1280x720
-    and picks the one holding ``target_ms``, a tier name times that one, None leaves tiers out."""
+    and picks the one holding ``target_ms``, a tier name times that one, None leaves tiers out; ``mediapipe``:
+    the mediapipe peer too where an isolated Python with mediapipe is found (:func:`mediapipe_python`)."""
     if not 1 <= frames <= 10_000:
         raise ValueError(f"frames must be in 1..10000, got {frames}")
     if tier is not None and tier != "auto":
@@ -263,6 +266,7 @@ def run(frames: int = 90, progress: bool = True, tier: str | None = "auto",
     results: dict[str, Any] = {}
     tier_results: dict[str, Any] = {}
     tier_names = list(tiers.TIER_NAMES) if tier == "auto" else ([tier] if tier else [])
+    mp_python = mediapipe_python() if mediapipe else None
     with tempfile.TemporaryDirectory() as tmp:
         clips = {name: read_clip(size, frames) for name, size in SIZES.items()}
         n = sum(len(c[0]) for c in clips.values()) + len(clips["720p"][0]) * len(tier_names)
@@ -271,6 +275,8 @@ def run(frames: int = 90, progress: bool = True, tier: str | None = "auto",
             pipes: dict[str, Any] = {"meiyan": MeiyanPipeline("native"), "meiyan_onnx_tracker": MeiyanPipeline("onnx"),
                                      "peer": PeerPipeline()}
             res = _run_pipelines(pipes, fr, dec, fps, Path(tmp), name, bar)
+            if mp_python is not None:
+                res["mediapipe"] = run_mediapipe(mp_python, SIZES[name], len(fr))
             m, o, p = res["meiyan"], res["meiyan_onnx_tracker"], res["peer"]
             results[name] = {
                 "width": fr[0].shape[1], "height": fr[0].shape[0], "frames": len(fr), "pipelines": res,
@@ -283,6 +289,13 @@ def run(frames: int = 90, progress: bool = True, tier: str | None = "auto",
                                                        / o["stages"]["track"]["median_ms"]),
                 },
             }
+            if "mediapipe" in res:
+                mp = res["mediapipe"]
+                results[name]["ratios"].update({
+                    "meiyan_over_mediapipe_total": m["total"]["median_ms"] / mp["total"]["median_ms"],
+                    "meiyan_over_mediapipe_track": (m["stages"]["track"]["median_ms"]
+                                                    / mp["stages"]["track"]["median_ms"]),
+                })
         if tier_names:
             fr, dec, fps = clips["720p"]
             pipes = {t: MeiyanPipeline("native", tiers.get_tier(t)) for t in tier_names}
@@ -307,6 +320,7 @@ def run(frames: int = 90, progress: bool = True, tier: str | None = "auto",
                      "onnxruntime": onnxruntime.__version__},
         "look": {"preset": PRESET, "effect": EFFECT, "background_blur": BLUR},
         "warmup_frames": WARMUP,
+        "mediapipe_peer": str(mp_python) if mp_python else "not run: no Python with mediapipe (see peer_mediapipe.py)",
         "sizes": results,
         "tiers": {"target_ms": target_ms, "frame": "720p", "results": tier_results, "picked": picked},
         "peak_rss_mb": peak_rss_mb(),
@@ -314,7 +328,8 @@ def run(frames: int = 90, progress: bool = True, tier: str | None = "auto",
     }
 
 
-LABELS = {"meiyan": "meiyan", "meiyan_onnx_tracker": "meiyan, onnxruntime tracker", "peer": "peer (ORT + OpenCV)"}
+LABELS = {"meiyan": "meiyan", "meiyan_onnx_tracker": "meiyan, onnxruntime tracker", "peer": "peer (ORT + OpenCV)",
+          "mediapipe": "peer (mediapipe + OpenCV)"}
 
 
 def format_table(result: dict) -> str:
@@ -331,7 +346,10 @@ def format_table(result: dict) -> str:
         ra = s["ratios"]
         lines.append(f"\n{s['width']}x{s['height']}: meiyan/peer time: total {ra['meiyan_over_peer_total']:.2f}, "
                      f"track {ra['meiyan_over_peer_track']:.2f}, effects {ra['meiyan_over_peer_effects']:.2f}; "
-                     f"native/onnxruntime tracker: {ra['native_over_onnx_tracker_track']:.2f}")
+                     f"native/onnxruntime tracker: {ra['native_over_onnx_tracker_track']:.2f}"
+                     + (f"; meiyan/mediapipe peer: total {ra['meiyan_over_mediapipe_total']:.2f}, "
+                        f"track {ra['meiyan_over_mediapipe_track']:.2f}" if "meiyan_over_mediapipe_total" in ra
+                        else ""))
     t = result["tiers"]
     if t["results"]:
         lines.append(f"\nquality tiers at 1280x720 (target {t['target_ms']:.1f} ms/frame):")

@@ -119,7 +119,8 @@ def test_adb_bench_pushes_runs_and_pulls_the_json(fake_adb):
     assert "track" in r.stdout and "median ms" in r.stdout
     remote = device / "data" / "local" / "tmp" / "meiyan"
     assert (remote / "meiyan_bench").read_bytes() == BENCH.read_bytes()
-    assert sorted(p.name for p in (remote / "models").iterdir()) == sorted(p.name for p in (ROOT / "models").glob("*.mynn"))
+    shipped = sorted(p.name for p in (ROOT / "models").glob("*.mynn"))
+    assert sorted(p.name for p in (remote / "models").iterdir()) == shipped
     log = (tmp / "adb.log").read_text()
     assert "LD_LIBRARY_PATH=/data/local/tmp/meiyan" in log and "'-s', 'PHONE123'" in log
 

@@ -56,14 +56,19 @@ def test_pipeline_reports_stages_fps_and_tiers(quick_run) -> None:
     assert set(p["sizes"]) == {"clip", "720p"}
     assert (p["sizes"]["clip"]["width"], p["sizes"]["720p"]["width"]) == (480, 1280)
     for size in p["sizes"].values():
-        assert set(size["pipelines"]) == {"meiyan", "meiyan_onnx_tracker", "peer"}
-        for pipe in size["pipelines"].values():
+        in_process = {"meiyan", "meiyan_onnx_tracker", "peer"}
+        # the mediapipe peer runs where an isolated Python with mediapipe is found (build/mp-venv)
+        assert set(size["pipelines"]) == in_process | ({"mediapipe"} if size["pipelines"].keys() - in_process
+                                                        else set())
+        for name, pipe in size["pipelines"].items():
             assert set(pipe["stages"]) == {"decode", "track", "effects", "output"}
             for st in [*pipe["stages"].values(), pipe["total"]]:
                 assert 0 < st["median_ms"] <= st["p95_ms"]
             assert pipe["fps"] > 0 and pipe["cpu_ms_per_frame"] > 0
             c = pipe["counters"]
-            assert c["faces_last_frame"] == 1 and c["segmentation_runs"] >= 1 and c["mesh_runs"] >= c["frames"] - 1
+            assert c["faces_last_frame"] == 1
+            if name in in_process:
+                assert c["segmentation_runs"] >= 1 and c["mesh_runs"] >= c["frames"] - 1
     t = p["tiers"]
     assert list(t["results"]) == ["lite", "standard", "high"] and t["picked"] in t["results"]
     runs = [t["results"][n]["counters"]["segmentation_runs"] for n in ("lite", "standard", "high")]
@@ -75,8 +80,8 @@ def test_peer_ratios_are_positive_numbers(quick_run) -> None:
     peers = r["peers"]
     assert {"image_over_opencv", "nn_native_over_onnxruntime", "tracking_native_over_onnx",
             "effects_beauty_over_bilateral", "pipeline"} <= set(peers)
-    assert set(peers["pipeline"]["720p"]) == {"meiyan_over_peer_total", "meiyan_over_peer_track",
-                                              "meiyan_over_peer_effects", "native_over_onnx_tracker_track"}
+    assert {"meiyan_over_peer_total", "meiyan_over_peer_track", "meiyan_over_peer_effects",
+            "native_over_onnx_tracker_track"} <= set(peers["pipeline"]["720p"])
     values = _numbers(peers)
     assert len(values) >= 20 and all(math.isfinite(v) and v > 0 for v in values)
     ratios = [row["ratio"] for row in r["headline"] if "ratio" in row]

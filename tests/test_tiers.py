@@ -72,7 +72,9 @@ def test_tier_lookup_and_validation() -> None:
 
 def test_fit_size_and_frame() -> None:
     assert tiers.fit_size(1280, 720, tiers.TIERS["lite"]) == (640, 360)
-    assert tiers.fit_size(1280, 720, tiers.TIERS["standard"]) == (960, 540)
+    assert tiers.fit_size(1280, 720, tiers.TIERS["standard"]) == (1280, 720)
+    assert tiers.fit_size(1920, 1080, tiers.TIERS["standard"]) == (1280, 720)
+    assert tiers.fit_size(1920, 1080, tiers.TIERS["high"]) == (1920, 1080)
     assert tiers.fit_size(1280, 720, tiers.TIERS["high"]) == (1280, 720)
     assert tiers.fit_size(480, 360, tiers.TIERS["lite"]) == (480, 360)  # already fits
     assert tiers.fit_size(720, 1280, tiers.TIERS["lite"]) == (360, 640)  # portrait

@@ -150,7 +150,8 @@ def run(args: argparse.Namespace, bench_args: list[str]) -> int:
         cmd += ["--frames", "frames.rgba", "--width", str(args.width), "--height", str(args.height)]
     elif args.width:
         cmd += ["--width", str(args.width), "--height", str(args.height)]
-    adb.run("shell", f"chmod 755 {shlex.quote(remote + '/meiyan_bench')} && rm -f {shlex.quote(remote + '/bench.json')}")
+    q = shlex.quote
+    adb.run("shell", f"chmod 755 {q(remote + '/meiyan_bench')} && rm -f {q(remote + '/bench.json')}")
     shell = f"cd {shlex.quote(remote)} && LD_LIBRARY_PATH={shlex.quote(remote)} " + " ".join(map(shlex.quote, cmd))
     print(f"adb_bench: {serial}: {shell}", file=sys.stderr)
     r = adb.run("shell", shell, check=False)

@@ -201,8 +201,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         bench = find_bench(args.bench)
         base = None if args.update else load_baseline(args.baseline)
-        if base is not None:
-            tc = dict(base["toolchain"])  # type: ignore[call-overload]
         m = measure(bench, args.models, stages, args.jobs)
     except GateError as e:
         print(f"callgrind_gate: {e}", file=sys.stderr)
@@ -218,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"callgrind_gate: wrote {args.baseline}")
         return 0
     assert base is not None
+    tc = dict(base["toolchain"])  # type: ignore[call-overload]
     if tc.get("build") != m.build or tc.get("cpu_features") != m.cpu_features:
         print(f"callgrind_gate: baseline not comparable: it was recorded with build '{tc.get('build')}', CPU features "
               f"'{tc.get('cpu_features')}'; this run has build '{m.build}', CPU features '{m.cpu_features}'. "

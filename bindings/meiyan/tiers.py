@@ -1,15 +1,17 @@
 """Quality tiers: sets of the pipeline's real cost knobs, picked from a benchmark so that the
 pipeline holds a target frame time on slower devices.
 
->>> times = {"lite": 9.8, "standard": 21.0, "high": 44.9}   # measured ms per frame (meiyan bench pipeline)
->>> tier = pick_tier(times, target_ms=33.3)                   # the best tier that holds the target: standard
+>>> times = {"lite": 23.1, "standard": 49.1, "high": 65.0}   # measured ms per frame (meiyan bench pipeline)
+>>> tier = pick_tier(times, target_ms=50.0)                   # the best tier that holds the target: standard
 >>> apply_tier(engine, engine.tracker, tier)                  # after setting the look (preset, effect)
 >>> out = engine.process(fit_frame(frame, tier))
 
 The knobs (each one the engine or the tracker really has):
 
 * ``max_side``: the processed frame's longer side; larger frames are downscaled first (0: as given).
-  Every renderer pass and the segmenter's refinement scale with the pixel count.
+  The renderer passes and the segmenter's refinement grow with the pixel count. (Standard caps at 1280:
+  on the CPU renderer the makeup pass costs more at 854x480..1024x576 than at 1280x720, measured, so
+  sizes between lite's and standard's would not save time.)
 * ``max_faces``, ``redetect_interval``, ``rotation_sweep``, ``tracker_threads``: the tracker's
   options (:class:`meiyan._core.TrackerOptions`): how many faces are tracked, how often the detector
   looks for more, whether a lost face is searched for at other rotations, threads per network run.
@@ -73,7 +75,7 @@ class Tier:
 TIERS: dict[str, Tier] = {
     "lite": Tier("lite", max_side=640, max_faces=1, redetect_interval=60, rotation_sweep=False, tracker_threads=1,
                  segmentation_interval=4, segmentation_refine=False, sharpen=False),
-    "standard": Tier("standard", max_side=960, max_faces=2, redetect_interval=30, rotation_sweep=True,
+    "standard": Tier("standard", max_side=1280, max_faces=2, redetect_interval=30, rotation_sweep=True,
                      tracker_threads=1, segmentation_interval=2, segmentation_refine=True, sharpen=True),
     "high": Tier("high", max_side=0, max_faces=4, redetect_interval=15, rotation_sweep=True, tracker_threads=0,
                  segmentation_interval=1, segmentation_refine=True, sharpen=True),

@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "effects/background/background_cpu.h"
 #include "engine/engine.h"
+#include "nn/nn_kernels.h"
 
 struct meiyan_engine_s {
     meiyan::Engine engine;
@@ -131,7 +132,13 @@ const char* meiyan_status_string(meiyan_status status) {
 
 const char* meiyan_cpu_features(void) {
     switch (meiyan::simd_detected()) {
-        case meiyan::SimdLevel::AVX2: return "sse4.1 avx2";
+        case meiyan::SimdLevel::AVX2:
+#if MEIYAN_NN_X86
+            // the NN engine's uint8 GEMM also picks a dot-product extension when there is one
+            if (meiyan::nn::avx512_vnni_supported()) return "sse4.1 avx2 avx512-vnni";
+            if (meiyan::nn::avx_vnni_supported()) return "sse4.1 avx2 avx-vnni";
+#endif
+            return "sse4.1 avx2";
         case meiyan::SimdLevel::SSE2: return "sse4.1";
         case meiyan::SimdLevel::NEON: return "neon";
         case meiyan::SimdLevel::Scalar: break;
