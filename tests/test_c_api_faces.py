@@ -158,3 +158,67 @@ def test_c_api_effect_package(lib, tmp_path):
         if effect:
             lib.meiyan_effect_destroy(effect)
         lib.meiyan_engine_destroy(engine)
+
+
+class BeautyParams(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_uint32)] + [(n, ctypes.c_float) for n in (
+        "smoothing", "whitening", "rosy", "sharpen", "face_slim", "v_chin", "big_eyes", "chin_length", "nose_width",
+        "mouth_size", "forehead")]
+
+
+class MakeupLayer(ctypes.Structure):
+    _fields_ = [("color", ctypes.c_float * 3), ("intensity", ctypes.c_float), ("blend", ctypes.c_int)]
+
+
+class MakeupParams(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_uint32), ("lips", MakeupLayer), ("lip_gloss", ctypes.c_float),
+                ("blush", MakeupLayer), ("brows", MakeupLayer)]
+
+
+def test_c_api_beauty_and_makeup_match_python(lib):
+    """meiyan_engine_set_beauty / set_makeup: validation with the engine left as it was, and the
+    same pixels as the Python API given the same faces."""
+    from model_export.data import load_images
+
+    lib.meiyan_beauty_params_init.argtypes = [ctypes.POINTER(BeautyParams)]
+    lib.meiyan_makeup_params_init.argtypes = [ctypes.POINTER(MakeupParams)]
+    lib.meiyan_engine_set_beauty.argtypes = [ctypes.c_void_p, ctypes.POINTER(BeautyParams)]
+    lib.meiyan_engine_set_makeup.argtypes = [ctypes.c_void_p, ctypes.POINTER(MakeupParams)]
+    b, m = BeautyParams(), MakeupParams()
+    lib.meiyan_beauty_params_init(ctypes.byref(b))
+    lib.meiyan_makeup_params_init(ctypes.byref(m))
+    assert b.struct_size == ctypes.sizeof(BeautyParams) == 48 and b.smoothing == 0.0
+    assert m.struct_size == ctypes.sizeof(MakeupParams) == 68 and m.lips.blend == 1 and m.blush.blend == 2
+    assert abs(m.lips.color[0] - 179 / 255) < 1e-6  # the Python MakeupParams' default colour
+    photo = load_images(("takeo",))[0].image
+    engine = ctypes.c_void_p()
+    assert lib.meiyan_engine_create(None, ctypes.byref(engine)) == 0
+    try:
+        assert lib.meiyan_engine_enable_faces(engine, str(ROOT / "models").encode(), 1) == 0
+        b.smoothing, b.whitening, b.face_slim = 0.7, 0.4, 0.3
+        m.lips.intensity, m.blush.intensity = 0.6, 0.4
+        bad = BeautyParams.from_buffer_copy(b)
+        bad.chin_length = 2.0
+        assert lib.meiyan_engine_set_beauty(engine, ctypes.byref(bad)) == 1
+        assert b"chin_length" in lib.meiyan_last_error()
+        bad_m = MakeupParams.from_buffer_copy(m)
+        bad_m.blush.blend = 9
+        assert lib.meiyan_engine_set_makeup(engine, ctypes.byref(bad_m)) == 1 and b"blend" in lib.meiyan_last_error()
+        short = BeautyParams.from_buffer_copy(b)
+        short.struct_size = 8
+        assert lib.meiyan_engine_set_beauty(engine, ctypes.byref(short)) == 1
+        assert lib.meiyan_engine_set_beauty(engine, ctypes.byref(b)) == 0, lib.meiyan_last_error()
+        assert lib.meiyan_engine_set_makeup(engine, ctypes.byref(m)) == 0, lib.meiyan_last_error()
+        out = np.empty_like(photo)
+        assert lib.meiyan_engine_process(engine, bgr_image(photo), bgr_image(out)) == 0, lib.meiyan_last_error()
+        face = meiyan.FaceTracker("native", models_dir=ROOT / "models").track(photo, timestamp=0.0)[0]
+        py = meiyan.Engine()
+        py.set_beauty(smoothing=0.7, whitening=0.4)
+        py.set_reshape(face_slim=0.3)
+        py.set_makeup(lips=0.6, blush=0.4)
+        py.set_faces([face.landmarks])
+        expected = py.process(photo)
+        assert not np.array_equal(out, photo)
+        assert np.abs(out.astype(int) - expected.astype(int)).max() <= 2
+    finally:
+        lib.meiyan_engine_destroy(engine)

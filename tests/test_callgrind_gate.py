@@ -47,7 +47,7 @@ def test_gate_passes_on_the_committed_baseline_and_fails_on_a_lower_one(tmp_path
         pytest.skip(f"the committed baseline is for another toolchain: {r.stderr.strip()}")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "pass (no stage grew by more than 3%)" in r.stdout
-    for stage in ("convert", "track", "grade", "background"):
+    for stage in ("convert", "track", "beauty", "grade", "background"):
         assert f"stage {stage}" in r.stdout
 
     # The same code against a baseline 10% lower: +11.1% on every stage, the gate fails with the diff.

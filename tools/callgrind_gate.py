@@ -2,7 +2,7 @@
 """Performance regression gate on instruction counts, not on a clock.
 
 Runs ``meiyan_bench`` under ``valgrind --tool=callgrind`` on a fixed short clip (frames cropped from
-the bundled portrait, 320x240 NV21), once per pipeline configuration (convert, + track, + grade,
+the bundled portrait, 320x240 NV21), once per pipeline configuration (convert, + track, + beauty, + grade,
 + background), counting only the instructions inside ``meiyan_engine_process``. A stage's count is its
 configuration's count minus the one below it. The counts are compared with the committed baseline
 ``benchmarks/callgrind_baseline.json``; a stage that grows by more than the threshold (3%) fails the gate
@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BASELINE = ROOT / "benchmarks" / "callgrind_baseline.json"
 PORTRAIT = ROOT / "bindings" / "meiyan" / "data" / "samples" / "portrait.png"
-STAGES = ("convert", "track", "grade", "background")
+STAGES = ("convert", "track", "beauty", "grade", "background")
 WIDTH, HEIGHT, FRAMES = 320, 240, 3
 SCHEMA = "meiyan-callgrind-baseline/1"
 

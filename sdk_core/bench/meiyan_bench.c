@@ -3,6 +3,7 @@
  * The pipeline is measured as a ladder of configurations, each adding one stage to the one before:
  *   convert     NV21 (or RGBA) in, RGBA out, no effect (format conversion and the frame copy)
  *   track       + face tracking (detector, landmark network, smoothing, pose)
+ *   beauty      + skin smoothing, whitening, reshape and makeup on the tracked faces
  *   grade       + colour grading and a 3D LUT
  *   background  + person segmentation and a background blur
  * Every configuration runs the same frames on a fresh engine; a stage's cost is the per-frame
@@ -26,11 +27,12 @@
 #define MEIYAN_BENCH_BUILD_INFO "unknown"
 #endif
 
-#define STAGE_COUNT 4
+#define STAGE_COUNT 5
 #define MAX_SIDE 8192
 
-static const char* const kStageNames[STAGE_COUNT] = {"convert", "track", "grade", "background"};
-static const int kStageNeedsModels[STAGE_COUNT] = {0, 1, 0, 1};
+enum { STAGE_CONVERT, STAGE_TRACK, STAGE_BEAUTY, STAGE_GRADE, STAGE_BACKGROUND };
+static const char* const kStageNames[STAGE_COUNT] = {"convert", "track", "beauty", "grade", "background"};
+static const int kStageNeedsModels[STAGE_COUNT] = {0, 1, 1, 0, 1};
 
 typedef struct options {
     const char* frames_path; /* raw RGBA frames, or NULL for the synthetic clip */
@@ -69,8 +71,8 @@ static void usage(FILE* f) {
             "  --count N            timed frames per configuration (default 30)\n"
             "  --warmup N           untimed frames first (default 3)\n"
             "  --models DIR         the .mynn models (needed by track and background)\n"
-            "  --stages LIST        comma-separated configurations among convert,track,grade,background\n"
-            "                       (default: all four with --models, else convert,grade; 'all' = all four)\n"
+            "  --stages LIST        comma-separated configurations among convert,track,beauty,grade,background\n"
+            "                       (default: all five with --models, else convert,grade; 'all' = all five)\n"
             "  --format nv21|rgba   input pixel format handed to the engine (default nv21)\n"
             "  --backend cpu|gl     renderer (default cpu)\n"
             "  --threads N          face-network threads, 0 = one per core (default 1)\n"
@@ -121,7 +123,7 @@ static int parse_stages(const char* text, int* stages) {
             }
         }
         if (!found) {
-            fprintf(stderr, "meiyan_bench: unknown stage '%.*s' (convert, track, grade, background, all)\n", (int)len,
+            fprintf(stderr, "meiyan_bench: unknown stage '%.*s' (convert, track, beauty, grade, background, all)\n", (int)len,
                     p);
             return 0;
         }
@@ -212,8 +214,8 @@ static int parse_args(int argc, char** argv, options* o) {
         }
     }
     if (!stages_given) {
-        o->stages[0] = o->stages[2] = 1;
-        if (o->models_dir) o->stages[1] = o->stages[3] = 1;
+        o->stages[STAGE_CONVERT] = o->stages[STAGE_GRADE] = 1;
+        if (o->models_dir) o->stages[STAGE_TRACK] = o->stages[STAGE_BEAUTY] = o->stages[STAGE_BACKGROUND] = 1;
     }
     for (i = 0; i < STAGE_COUNT; ++i) {
         if (o->stages[i] && kStageNeedsModels[i] && o->models_dir == NULL) {
@@ -221,7 +223,7 @@ static int parse_args(int argc, char** argv, options* o) {
             return 2;
         }
     }
-    if (o->expect_faces >= 0 && !o->stages[1]) {
+    if (o->expect_faces >= 0 && !o->stages[STAGE_TRACK]) {
         fprintf(stderr, "meiyan_bench: --expect-faces needs the track stage\n");
         return 2;
     }
@@ -440,10 +442,25 @@ static int run_config(const options* o, const frame_set* fs, const meiyan_lut* l
     if (!check(meiyan_engine_create(&eo, &engine), "meiyan_engine_create")) goto done;
     if (!check(meiyan_engine_renderer_name(engine, renderer), "meiyan_engine_renderer_name")) goto done;
     if (!check(meiyan_engine_set_threads(engine, o->threads), "meiyan_engine_set_threads")) goto done;
-    if (stage >= 1 &&
+    if (stage >= STAGE_TRACK &&
         !check(meiyan_engine_enable_faces(engine, o->models_dir, o->max_faces), "meiyan_engine_enable_faces"))
         goto done;
-    if (stage >= 2) {
+    if (stage >= STAGE_BEAUTY) {
+        meiyan_beauty_params b;
+        meiyan_makeup_params m;
+        meiyan_beauty_params_init(&b);
+        b.smoothing = 0.6f;
+        b.whitening = 0.3f;
+        b.face_slim = 0.2f;
+        b.big_eyes = 0.15f;
+        if (!check(meiyan_engine_set_beauty(engine, &b), "meiyan_engine_set_beauty")) goto done;
+        meiyan_makeup_params_init(&m);
+        m.lips.intensity = 0.5f;
+        m.blush.intensity = 0.3f;
+        m.brows.intensity = 0.3f;
+        if (!check(meiyan_engine_set_makeup(engine, &m), "meiyan_engine_set_makeup")) goto done;
+    }
+    if (stage >= STAGE_GRADE) {
         meiyan_color_params c;
         meiyan_color_params_init(&c);
         c.brightness = 0.05f;
@@ -455,7 +472,7 @@ static int run_config(const options* o, const frame_set* fs, const meiyan_lut* l
         if (!check(meiyan_engine_set_color(engine, &c), "meiyan_engine_set_color")) goto done;
         if (!check(meiyan_engine_set_lut(engine, lut), "meiyan_engine_set_lut")) goto done;
     }
-    if (stage >= 3) {
+    if (stage >= STAGE_BACKGROUND) {
         meiyan_background_params bg;
         if (!check(meiyan_engine_enable_segmentation(engine, o->models_dir, o->seg_interval),
                    "meiyan_engine_enable_segmentation"))
@@ -481,7 +498,7 @@ static int run_config(const options* o, const frame_set* fs, const meiyan_lut* l
         if (i >= o->warmup) res->ms[i - o->warmup] = t1 - t0;
     }
     res->faces = 0;
-    if (stage >= 1) {
+    if (stage >= STAGE_TRACK) {
         int32_t n = 0;
         if (!check(meiyan_engine_faces(engine, NULL, 0, &n), "meiyan_engine_faces")) goto done;
         res->faces = n;
@@ -654,9 +671,9 @@ int main(int argc, char** argv) {
                    res[k].faces);
         }
     }
-    if (o.expect_faces >= 0 && res[1].faces < o.expect_faces) {
+    if (o.expect_faces >= 0 && res[STAGE_TRACK].faces < o.expect_faces) {
         fprintf(stderr, "meiyan_bench: expected at least %d face(s) in the last frame, tracked %d\n", o.expect_faces,
-                res[1].faces);
+                res[STAGE_TRACK].faces);
         goto done;
     }
     if (o.json_path && !write_json(&o, &fs, res, renderer)) goto done;

@@ -97,6 +97,44 @@ typedef struct meiyan_color_params {
     float lut_intensity; /* 0..1 blend between ungraded and LUT result */
 } meiyan_color_params;
 
+/* (ABI 3) Face beautification and reshaping, on the faces the engine tracks. */
+typedef struct meiyan_beauty_params {
+    uint32_t struct_size;
+    float smoothing;   /* 0..1 edge-preserving skin smoothing, gated by a skin mask */
+    float whitening;   /* 0..1 skin-gated tone curve */
+    float rosy;        /* 0..1 pink tint on skin */
+    float sharpen;     /* 0..1 unsharp mask on the face */
+    float face_slim;   /* 0..1 */
+    float v_chin;      /* 0..1 */
+    float big_eyes;    /* 0..1 */
+    float chin_length; /* -1..1 (positive: longer) */
+    float nose_width;  /* -1..1 (positive: wider) */
+    float mouth_size;  /* -1..1 (positive: larger) */
+    float forehead;    /* -1..1 (positive: higher) */
+} meiyan_beauty_params;
+
+typedef enum meiyan_blend {
+    MEIYAN_BLEND_NORMAL = 0,
+    MEIYAN_BLEND_MULTIPLY = 1,
+    MEIYAN_BLEND_SOFT_LIGHT = 2,
+    MEIYAN_BLEND_OVERLAY = 3
+} meiyan_blend;
+
+typedef struct meiyan_makeup_layer {
+    float color[3];   /* RGB 0..1 */
+    float intensity;  /* 0..1, 0 = off */
+    meiyan_blend blend;
+} meiyan_makeup_layer;
+
+/* (ABI 3) Lipstick, blush and brow tint under masks from the face mesh. */
+typedef struct meiyan_makeup_params {
+    uint32_t struct_size;
+    meiyan_makeup_layer lips;
+    float lip_gloss;  /* 0 matte .. 1 gloss */
+    meiyan_makeup_layer blush;
+    meiyan_makeup_layer brows;
+} meiyan_makeup_params;
+
 #define MEIYAN_FACE_LANDMARKS 468
 
 typedef enum meiyan_expression {
@@ -136,6 +174,9 @@ MEIYAN_API const char* meiyan_cpu_features(void);
 /* Defaults for caller-filled structs (sets struct_size too). */
 MEIYAN_API void meiyan_engine_options_init(meiyan_engine_options* options);
 MEIYAN_API void meiyan_color_params_init(meiyan_color_params* params);
+/* Neutral parameters (everything off; makeup layers get their usual colours and blend modes). */
+MEIYAN_API void meiyan_beauty_params_init(meiyan_beauty_params* params);
+MEIYAN_API void meiyan_makeup_params_init(meiyan_makeup_params* params);
 
 /* Engine */
 MEIYAN_API meiyan_status meiyan_engine_create(const meiyan_engine_options* options, meiyan_engine** out_engine);
@@ -145,6 +186,10 @@ MEIYAN_API meiyan_status meiyan_engine_renderer_name(const meiyan_engine* engine
 MEIYAN_API meiyan_status meiyan_engine_set_color(meiyan_engine* engine, const meiyan_color_params* params);
 /* The engine keeps its own reference; the caller may destroy its LUT right after. NULL clears it. */
 MEIYAN_API meiyan_status meiyan_engine_set_lut(meiyan_engine* engine, const meiyan_lut* lut);
+/* (ABI 3) Out-of-range or non-finite values: MEIYAN_ERROR_INVALID_ARGUMENT naming the field; the
+ * engine keeps its previous settings. */
+MEIYAN_API meiyan_status meiyan_engine_set_beauty(meiyan_engine* engine, const meiyan_beauty_params* params);
+MEIYAN_API meiyan_status meiyan_engine_set_makeup(meiyan_engine* engine, const meiyan_makeup_params* params);
 /* Processes one frame. `out` must have the size of `in`; formats may differ. `in` and `out` may be
  * the same buffer. */
 MEIYAN_API meiyan_status meiyan_engine_process(meiyan_engine* engine, const meiyan_image* in, const meiyan_image* out);

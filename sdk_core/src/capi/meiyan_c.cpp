@@ -31,6 +31,11 @@ struct meiyan_effect_s {
 static_assert(offsetof(meiyan_image, struct_size) == 0 && offsetof(meiyan_image, planes) == 16 &&
                   offsetof(meiyan_image, strides) == 16 + 3 * sizeof(void*),
               "meiyan_image layout changed");
+static_assert(sizeof(meiyan_beauty_params) == 48 && offsetof(meiyan_beauty_params, forehead) == 44,
+              "meiyan_beauty_params layout changed");
+static_assert(sizeof(meiyan_makeup_layer) == 20 && offsetof(meiyan_makeup_params, lip_gloss) == 24 &&
+                  offsetof(meiyan_makeup_params, brows) == 48 && sizeof(meiyan_makeup_params) == 68,
+              "meiyan_makeup_params layout changed");
 static_assert(offsetof(meiyan_color_params, brightness) == 4 && sizeof(meiyan_color_params) == 28,
               "meiyan_color_params layout changed");
 static_assert(offsetof(meiyan_background_params, blur) == 8 && offsetof(meiyan_background_params, feather) == 24 &&
@@ -154,6 +159,22 @@ void meiyan_engine_options_init(meiyan_engine_options* options) {
     options->gl_context = MEIYAN_GL_CONTEXT_OWN;
 }
 
+void meiyan_beauty_params_init(meiyan_beauty_params* params) {
+    if (!params) return;
+    *params = meiyan_beauty_params{};
+    params->struct_size = sizeof(meiyan_beauty_params);
+}
+
+void meiyan_makeup_params_init(meiyan_makeup_params* params) {
+    if (!params) return;
+    *params = meiyan_makeup_params{};
+    params->struct_size = sizeof(meiyan_makeup_params);
+    // the colours and blends the Python MakeupParams starts from (#b3243a, #f07a86, #3d2b1f)
+    params->lips = meiyan_makeup_layer{{179 / 255.0f, 36 / 255.0f, 58 / 255.0f}, 0.0f, MEIYAN_BLEND_MULTIPLY};
+    params->blush = meiyan_makeup_layer{{240 / 255.0f, 122 / 255.0f, 134 / 255.0f}, 0.0f, MEIYAN_BLEND_SOFT_LIGHT};
+    params->brows = meiyan_makeup_layer{{61 / 255.0f, 43 / 255.0f, 31 / 255.0f}, 0.0f, MEIYAN_BLEND_MULTIPLY};
+}
+
 void meiyan_color_params_init(meiyan_color_params* params) {
     if (!params) return;
     *params = meiyan_color_params{};
@@ -204,6 +225,57 @@ meiyan_status meiyan_engine_set_color(meiyan_engine* engine, const meiyan_color_
         p.whitening = params->whitening;
         p.lut_intensity = params->lut_intensity;
         e.set_color(p);
+    });
+}
+
+meiyan_status meiyan_engine_set_beauty(meiyan_engine* engine, const meiyan_beauty_params* params) {
+    return guarded([&] {
+        meiyan::Engine& e = engine_of(engine);
+        require_struct(params, params ? params->struct_size : 0, sizeof(meiyan_beauty_params), "params");
+        meiyan::BeautyParams b;
+        b.smoothing = params->smoothing;
+        b.whitening = params->whitening;
+        b.rosy = params->rosy;
+        b.sharpen = params->sharpen;
+        meiyan::ReshapeParams r;
+        r.face_slim = params->face_slim;
+        r.v_chin = params->v_chin;
+        r.big_eyes = params->big_eyes;
+        r.chin_length = params->chin_length;
+        r.nose_width = params->nose_width;
+        r.mouth_size = params->mouth_size;
+        r.forehead = params->forehead;
+        b.validate();  // both first: a bad field leaves the engine as it was
+        r.validate();
+        e.set_beauty(b);
+        e.set_reshape(r);
+    });
+}
+
+namespace {
+
+meiyan::MakeupLayer makeup_layer(const meiyan_makeup_layer& l, const char* name) {
+    meiyan::require(l.blend >= MEIYAN_BLEND_NORMAL && l.blend <= MEIYAN_BLEND_OVERLAY,
+                    std::string("makeup ") + name + ".blend must be a meiyan_blend value");
+    meiyan::MakeupLayer out;
+    for (int c = 0; c < 3; ++c) out.color[c] = l.color[c];
+    out.intensity = l.intensity;
+    out.blend = static_cast<meiyan::BlendMode>(l.blend);
+    return out;
+}
+
+}  // namespace
+
+meiyan_status meiyan_engine_set_makeup(meiyan_engine* engine, const meiyan_makeup_params* params) {
+    return guarded([&] {
+        meiyan::Engine& e = engine_of(engine);
+        require_struct(params, params ? params->struct_size : 0, sizeof(meiyan_makeup_params), "params");
+        meiyan::MakeupParams m;
+        m.lips = makeup_layer(params->lips, "lips");
+        m.lip_gloss = params->lip_gloss;
+        m.blush = makeup_layer(params->blush, "blush");
+        m.brows = makeup_layer(params->brows, "brows");
+        e.set_makeup(m);
     });
 }
 
