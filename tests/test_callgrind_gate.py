@@ -66,19 +66,22 @@ def test_gate_passes_on_the_committed_baseline_and_fails_on_a_lower_one(tmp_path
 
 def test_compare_gates_each_stage_at_the_threshold():
     gate = load_gate()
-    base = {"configs": {"convert": 1000, "track": 11000, "grade": 12000, "background": 20000}}
+    base = {"configs": {"convert": 1000, "track": 11000, "beauty": 11500, "grade": 12500, "background": 20500}}
     # convert +2.9%, track stage (10000 -> 10300) +3.0%: both pass.
-    ok = gate.Measurement({"convert": 1029, "track": 11329, "grade": 12329, "background": 20329}, "b", "f")
+    ok = gate.Measurement({"convert": 1029, "track": 11329, "beauty": 11829, "grade": 12829, "background": 20829},
+                          "b", "f")
     passed, table = gate.compare(ok, base, 3.0)
     assert passed, table
     # Only the grade stage grows (1000 -> 1040, +4%): it alone fails, though its configuration grew 0.3%.
-    bad = gate.Measurement({"convert": 1000, "track": 11000, "grade": 12040, "background": 20040}, "b", "f")
+    bad = gate.Measurement({"convert": 1000, "track": 11000, "beauty": 11500, "grade": 12540, "background": 20540},
+                           "b", "f")
     passed, table = gate.compare(bad, base, 3.0)
     assert not passed
     failing = [line.split()[1] for line in table.splitlines() if line.rstrip().endswith("FAIL")]
     assert failing == ["grade"]
     # Getting faster never fails.
-    fast = gate.Measurement({"convert": 500, "track": 5000, "grade": 6000, "background": 9000}, "b", "f")
+    fast = gate.Measurement({"convert": 500, "track": 5000, "beauty": 5200, "grade": 6000, "background": 9000},
+                            "b", "f")
     assert gate.compare(fast, base, 3.0)[0]
 
 
