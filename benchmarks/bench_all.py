@@ -28,7 +28,7 @@ import numpy as np
 import meiyan
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the suites, beside this file
-from bench_common import commit  # noqa: E402
+from bench_common import commit, cpu_model  # noqa: E402
 
 SUITES = ("image", "nn", "tracking", "effects", "pipeline")
 
@@ -58,16 +58,6 @@ def _settings(quick: bool) -> dict[str, Callable[[bool], dict]]:
         "effects": lambda p: effects.run(repeats=2 if quick else 30, progress=p),
         "pipeline": lambda p: pipeline.run(frames=12 if quick else 90, progress=p),
     }
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def _versions() -> dict[str, str]:
@@ -189,7 +179,7 @@ def run(quick: bool = False, suites: tuple[str, ...] = SUITES, progress: bool = 
         "quick": quick,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "commit": commit(),
-        "machine": {"platform": platform.platform(), "cpu": _cpu_model(), "cpu_count": os.cpu_count(),
+        "machine": {"platform": platform.platform(), "cpu": cpu_model(), "cpu_count": os.cpu_count(),
                     "cpu_features": meiyan.cpu_features(), "simd_active": meiyan.simd_active(),
                     "nn_kernels": meiyan._core.nn_active_kernels()},
         "versions": _versions(),

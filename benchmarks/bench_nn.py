@@ -36,7 +36,7 @@ from tqdm import tqdm
 import meiyan
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_common, beside this file
-from bench_common import commit, pyplot, save_figure  # noqa: E402
+from bench_common import commit, cpu_model, pyplot, save_figure  # noqa: E402
 
 from meiyan import nn
 
@@ -45,16 +45,6 @@ TASKS = ("face_detection_short_range", "face_detection_full_range", "face_landma
          "selfie_segmentation")
 # value range of each model's input (as the pipeline feeds it)
 RANGES = {"face_detection_short_range": (-1.0, 1.0), "face_detection_full_range": (-1.0, 1.0)}
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def _input(shape: tuple[int, ...], task: str) -> np.ndarray:
@@ -188,7 +178,7 @@ def run(models_dir: Path | None = None, rounds: int = 100, warmup: int = 10, pro
         "suite": "nn",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "commit": commit(),
-        "machine": {"platform": platform.platform(), "cpu": _cpu_model(), "cpu_count": os.cpu_count(),
+        "machine": {"platform": platform.platform(), "cpu": cpu_model(), "cpu_count": os.cpu_count(),
                     "cpu_features": meiyan.cpu_features(), "nn_kernels": meiyan._core.nn_active_kernels()},
         "versions": versions,
         "threads": 1,
