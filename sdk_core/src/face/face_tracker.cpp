@@ -34,6 +34,8 @@ constexpr int kForehead = 10, kChin = 152;
 constexpr int kNewFacePasses = 3;  // mesh passes after the first on a new face's detector ROI
 constexpr float kRoiHold = 0.02f;         // a tracked face's ROI moves when it would shift by more (x width)
 constexpr float kRoiHoldRadians = 0.035f;  // ... or turn by more (2 degrees)
+constexpr float kMaxPredictedShift = 0.5f;   // motion prediction only below this shift (x width) per frame
+constexpr float kMaxPredictedTurn = 0.6f;    // ... and this turn (radians) per frame
 constexpr int kLipInnerTop = 13, kLipInnerBottom = 14, kMouthRight = 61, kMouthLeft = 291;
 constexpr int kRightLidTop = 159, kRightLidBottom = 145, kLeftLidTop = 386, kLeftLidBottom = 374;
 constexpr int kRightBrow = 105, kLeftBrow = 334;
@@ -336,7 +338,24 @@ const std::vector<Face>& FaceTracker::track(const ImageView& rgba, double timest
 
     // 1. Follow every tracked face with an ROI from its last landmarks.
     for (auto it = tracks_.begin(); it != tracks_.end();) {
-        RotatedRect roi = roi_from_landmarks(it->face.raw_landmarks, options_.roi_scale);
+        const RotatedRect fit = roi_from_landmarks(it->face.raw_landmarks, options_.roi_scale);
+        RotatedRect roi = fit;
+        // Constant-velocity prediction from the last two fits: a turning or moving face is then
+        // cropped where it is now, not where it was (the mesh is most accurate on a centred crop).
+        const double span = it->last_time - it->prev_fit_time;
+        if (it->has_prev_fit && span > 1e-4 && timestamp > it->last_time) {
+            const float k = static_cast<float>(std::min((timestamp - it->last_time) / span, 2.0));
+            const float dx = fit.center_x - it->prev_fit.center_x, dy = fit.center_y - it->prev_fit.center_y;
+            const float dr = std::remainder(fit.rotation - it->prev_fit.rotation, 6.2831853f);
+            if (std::hypot(dx, dy) < kMaxPredictedShift * fit.width && std::fabs(dr) < kMaxPredictedTurn) {
+                roi.center_x += k * dx;
+                roi.center_y += k * dy;
+                roi.rotation += k * dr;
+            }
+        }
+        it->prev_fit = fit;
+        it->prev_fit_time = it->last_time;
+        it->has_prev_fit = true;
         // Keep the last ROI while the new one is within a small margin of it: the mesh handles
         // that much offset, and re-deriving the ROI from every frame's own landmarks otherwise
         // makes a still face's points cycle by a few percent of its size.

@@ -92,6 +92,11 @@ private:
         Face face;
         std::vector<OneEuroFilter> filters;  // 3 per landmark
         double last_time = 0;
+        // The ROI the landmarks of the frame before the last gave, and that frame's time: with the
+        // last one, the face's motion, which the next ROI is moved ahead by.
+        RotatedRect prev_fit;
+        double prev_fit_time = 0;
+        bool has_prev_fit = false;
     };
 
     bool run_mesh(const ImageView& rgba, const RotatedRect& roi, Face& face);
