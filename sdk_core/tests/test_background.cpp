@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "check.h"
+#include "fixtures.h"
 #include "core/error.h"
 #include "effects/background/background_cpu.h"
 #include "effects/background/background_params.h"
@@ -19,17 +20,9 @@
 #include "engine/engine.h"
 
 using namespace meiyan;
+using fixtures::rgba_view;
 
 namespace {
-
-ImageView view(std::vector<uint8_t>& px, int w, int h) {
-    ImageView v;
-    v.width = w;
-    v.height = h;
-    v.data[0] = px.data();
-    v.stride[0] = static_cast<std::ptrdiff_t>(w) * 4;
-    return v;
-}
 
 // Throws Error(INVALID_ARGUMENT) whose message contains `field`.
 template <typename Fn>
@@ -238,7 +231,7 @@ TEST_CASE("composite: colour and image replace the background, the person stays"
     p.color[1] = 1.0f;
     p.color[2] = 0.2f;
     std::vector<uint8_t> px = src;
-    cpu.apply(p, *split_mask(w, h, split), view(px, w, h));
+    cpu.apply(p, *split_mask(w, h, split), rgba_view(px, w, h));
     int wrong_person = 0, wrong_bg = 0;
     for (int y = 0; y < h; ++y) {
         for (int x = 0; x < w; ++x) {
@@ -267,7 +260,7 @@ TEST_CASE("composite: colour and image replace the background, the person stays"
     p.mode = BackgroundMode::Image;
     p.image = img;
     px = src;
-    cpu.apply(p, *split_mask(w, h, split), view(px, w, h));
+    cpu.apply(p, *split_mask(w, h, split), rgba_view(px, w, h));
     // 640x360 from 160x180: scale 4, the middle 90 rows of the image.
     const std::size_t top = (static_cast<std::size_t>(2) * w + 600) * 4;
     const std::size_t bottom = (static_cast<std::size_t>(h - 3) * w + 600) * 4;
@@ -285,7 +278,7 @@ TEST_CASE("composite: the blur smooths the background, keeps flat regions, and l
     p.blur = 0.8f;
     std::vector<uint8_t> px = src;
     const auto mask = split_mask(w, h, split);
-    cpu.apply(p, *mask, view(px, w, h));
+    cpu.apply(p, *mask, rgba_view(px, w, h));
     const double before = region_variance(src, w, 400, 600, 50, 300, 1);
     const double after = region_variance(px, w, 400, 600, 50, 300, 1);
     CHECK(before > 400 && after < before / 20);
@@ -301,7 +294,7 @@ TEST_CASE("composite: the blur smooths the background, keeps flat regions, and l
     // A flat background stays exactly flat.
     std::vector<uint8_t> flat = split_frame(w, h, split, 100, 0, 1);
     const std::vector<uint8_t> flat_src = flat;
-    cpu.apply(p, *mask, view(flat, w, h));
+    cpu.apply(p, *mask, rgba_view(flat, w, h));
     int moved = 0;
     for (int y = 0; y < h; ++y) {
         for (int x = split + 12; x < w; ++x) moved += flat[(static_cast<std::size_t>(y) * w + x) * 4 + 1] != 100;
@@ -317,21 +310,21 @@ TEST_CASE("segmenter: the network runs every interval-th frame; a new frame size
     o.interval = 3;
     PersonSegmenter seg(std::move(net), o);
     std::vector<uint8_t> px = split_frame(320, 180, 160, 80, 10, 2);
-    for (int i = 0; i < 9; ++i) seg.update(view(px, 320, 180));
+    for (int i = 0; i < 9; ++i) seg.update(rgba_view(px, 320, 180));
     CHECK(runs == 3);
     CHECK(seg.stats().frames == 9 && seg.stats().network_runs == 3);
     std::vector<uint8_t> other = split_frame(200, 150, 100, 80, 10, 2);
-    seg.update(view(other, 200, 150));
+    seg.update(rgba_view(other, 200, 150));
     CHECK(runs == 4);
     const auto m = seg.mask();
     CHECK(m && m->width == 200 && m->height == 150);
     o.interval = 1;
     seg.set_options(o);
-    for (int i = 0; i < 4; ++i) seg.update(view(other, 200, 150));
+    for (int i = 0; i < 4; ++i) seg.update(rgba_view(other, 200, 150));
     CHECK(runs == 8);
     // The network sees the frame as RGB in [0, 1].
     std::vector<uint8_t> grey(static_cast<std::size_t>(64) * 64 * 4, 51);
-    seg.update(view(grey, 64, 64));
+    seg.update(rgba_view(grey, 64, 64));
     CHECK(runs == 9);
     CHECK(std::fabs(script->last_input_mean_ - 0.2) < 1e-6);
 }
@@ -356,7 +349,7 @@ TEST_CASE("segmenter: unsure pixels are smoothed in time, confident ones follow 
     double flicker = 0;
     float last = -1;
     for (frame = 0; frame < 10; ++frame) {
-        seg.update(view(px, 256, 256));
+        seg.update(rgba_view(px, 256, 256));
         const float left = seg.probabilities()[static_cast<std::size_t>(128) * 256 + 10];
         if (last >= 0) flicker = std::max(flicker, static_cast<double>(std::fabs(left - last)));
         last = left;
@@ -368,7 +361,7 @@ TEST_CASE("segmenter: unsure pixels are smoothed in time, confident ones follow 
     // Without smoothing the output is the network's.
     o.smoothing = 0.0f;
     seg.set_options(o);
-    seg.update(view(px, 256, 256));
+    seg.update(rgba_view(px, 256, 256));
     CHECK(std::fabs(seg.probabilities()[10] - (frame % 2 ? 0.6f : 0.4f)) < 1e-6f);
 }
 
@@ -401,12 +394,12 @@ TEST_CASE("segmenter: refinement pulls a coarse edge onto the frame's edge") {
     auto net = std::make_unique<ScriptedNetwork>(&runs);
     net->next_ = ramp;
     PersonSegmenter raw(std::move(net), o);
-    const PersonMask coarse = *raw.update(view(px, w, h));
+    const PersonMask coarse = *raw.update(rgba_view(px, w, h));
     const int c0 = crossing(coarse), step0 = row[63] - row[64];
     auto net2 = std::make_unique<ScriptedNetwork>(&runs);
     net2->next_ = ramp;
     PersonSegmenter refined_seg(std::move(net2));
-    const PersonMask refined = *refined_seg.update(view(px, w, h));
+    const PersonMask refined = *refined_seg.update(rgba_view(px, w, h));
     const int c1 = crossing(refined), step1 = row[63] - row[64];
     std::printf("  0.5 crossing after grid column %d raw, %d refined (frame edge after 63); step there %d -> %d\n", c0,
                 c1, step0, step1);
@@ -422,7 +415,7 @@ TEST_CASE("engine: the background needs a mask source; a caller's mask of any si
     e.set_background(p);
     const int w = 320, h = 200;
     std::vector<uint8_t> px = split_frame(w, h, 160, 90, 20, 4);
-    CHECK(fails_naming([&] { e.process(view(px, w, h), view(px, w, h)); }, "person mask", MEIYAN_ERROR_UNSUPPORTED));
+    CHECK(fails_naming([&] { e.process(rgba_view(px, w, h), rgba_view(px, w, h)); }, "person mask", MEIYAN_ERROR_UNSUPPORTED));
     // A failed set_background leaves the old state.
     BackgroundParams bad = p;
     bad.feather = -1.0f;
@@ -434,7 +427,7 @@ TEST_CASE("engine: the background needs a mask source; a caller's mask of any si
     small->alpha = {255, 0};
     e.set_person_mask(small);
     const std::vector<uint8_t> src = px;
-    e.process(view(px, w, h), view(px, w, h));
+    e.process(rgba_view(px, w, h), rgba_view(px, w, h));
     CHECK(px[(static_cast<std::size_t>(100) * w + 5) * 4] == src[(static_cast<std::size_t>(100) * w + 5) * 4]);
     CHECK(px[(static_cast<std::size_t>(100) * w + 310) * 4 + 1] == 0);  // black background
     CHECK(e.person_masks().last()->width == background::grid_for(w, h).width);
@@ -447,15 +440,8 @@ TEST_CASE("engine: the background needs a mask source; a caller's mask of any si
 }
 
 TEST_CASE("GL background matches the CPU reference") {
-    EngineOptions o;
-    o.backend = Backend::Gl;
-    std::unique_ptr<Engine> gl;
-    try {
-        gl = std::make_unique<Engine>(o);
-    } catch (const Error& e) {
-        std::printf("  skipped: %s\n", e.what());
-        return;
-    }
+    const std::unique_ptr<Engine> gl = fixtures::gl_engine_or_skip();
+    if (!gl) return;
     Engine cpu(EngineOptions{});
     auto img = std::make_shared<RgbaImage>();
     img->width = 333;
@@ -492,8 +478,8 @@ TEST_CASE("GL background matches the CPU reference") {
                     e->set_background(p);
                     e->set_person_mask(mask);
                 }
-                cpu.process(view(a, w, h), view(a, w, h));
-                gl->process(view(b, w, h), view(b, w, h));
+                cpu.process(rgba_view(a, w, h), rgba_view(a, w, h));
+                gl->process(rgba_view(b, w, h), rgba_view(b, w, h));
                 int worst = 0;
                 std::size_t differ = 0;
                 for (std::size_t i = 0; i < a.size(); ++i) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "check.h"
+#include "fixtures.h"
 #include "core/error.h"
 #include "effects/beauty/beauty_cpu.h"
 #include "effects/beauty/face_regions.h"
@@ -17,19 +18,10 @@
 #include "engine/engine.h"
 
 using namespace meiyan;
+using fixtures::rgba_view;
+using fixtures::synthetic_face;
 
 namespace {
-
-const float kCanonical[kFaceMeshPoints][3] = {
-#include "face/canonical_face.inc"
-};
-
-// The canonical face placed at (cx, cy) with `iod` pixels between the outer eye corners.
-FaceShape synthetic_face(float cx, float cy, float iod) {
-    FaceShape f;
-    for (int i = 0; i < kFaceMeshPoints; ++i) f.points[static_cast<std::size_t>(i)] = {cx + kCanonical[i][0] * iod, cy + kCanonical[i][1] * iod};
-    return f;
-}
 
 // Skin-coloured noise with a seeded generator.
 std::vector<uint8_t> skin_noise(int w, int h, int amplitude, unsigned seed) {
@@ -44,15 +36,6 @@ std::vector<uint8_t> skin_noise(int w, int h, int amplitude, unsigned seed) {
         px[i + 3] = 255;
     }
     return px;
-}
-
-ImageView view(std::vector<uint8_t>& px, int w, int h) {
-    ImageView v;
-    v.width = w;
-    v.height = h;
-    v.data[0] = px.data();
-    v.stride[0] = static_cast<std::ptrdiff_t>(w) * 4;
-    return v;
 }
 
 double local_variance(const std::vector<uint8_t>& px, int w, int x0, int y0, int x1, int y1) {
@@ -118,7 +101,7 @@ TEST_CASE("beauty smooths skin and never writes outside the masks") {
     p.smoothing = 1.0f;
     p.whitening = 0.5f;
     BeautyCpu cpu;
-    cpu.apply(p, g, view(px, w, h));
+    cpu.apply(p, g, rgba_view(px, w, h));
     const int cx = static_cast<int>(f.points[50].x), cy = static_cast<int>(f.points[50].y);
     CHECK(local_variance(px, w, cx - 6, cy - 6, cx + 6, cy + 6) < 0.5 * local_variance(before, w, cx - 6, cy - 6, cx + 6, cy + 6));
     int changed_outside = 0;
@@ -141,32 +124,25 @@ TEST_CASE("engine: beauty needs faces; neutral beauty is the identity") {
     BeautyParams p;
     p.smoothing = 1.0f;
     e.set_beauty(p);
-    e.process(view(px, w, h), view(px, w, h));
+    e.process(rgba_view(px, w, h), rgba_view(px, w, h));
     CHECK(px == before);  // no faces
     e.set_faces({synthetic_face(80, 60, 40)});
-    e.process(view(px, w, h), view(px, w, h));
+    e.process(rgba_view(px, w, h), rgba_view(px, w, h));
     CHECK(px != before);
     px = before;
     e.set_beauty(BeautyParams{});
-    e.process(view(px, w, h), view(px, w, h));
+    e.process(rgba_view(px, w, h), rgba_view(px, w, h));
     CHECK(px == before);
     // A face far outside the frame changes nothing and does not crash.
     e.set_beauty(p);
     e.set_faces({synthetic_face(-5000, 9000, 40)});
-    e.process(view(px, w, h), view(px, w, h));
+    e.process(rgba_view(px, w, h), rgba_view(px, w, h));
     CHECK(px == before);
 }
 
 TEST_CASE("GL beauty matches the CPU reference") {
-    EngineOptions o;
-    o.backend = Backend::Gl;
-    std::unique_ptr<Engine> gl;
-    try {
-        gl = std::make_unique<Engine>(o);
-    } catch (const Error& e) {
-        std::printf("  skipped: %s\n", e.what());
-        return;
-    }
+    const std::unique_ptr<Engine> gl = fixtures::gl_engine_or_skip();
+    if (!gl) return;
     Engine cpu(EngineOptions{});
     const int w = 331, h = 257;
     const std::vector<uint8_t> src = skin_noise(w, h, 25, 11);
@@ -180,8 +156,8 @@ TEST_CASE("GL beauty matches the CPU reference") {
         e->set_faces({synthetic_face(160, 130, 70)});
     }
     std::vector<uint8_t> a = src, b = src;
-    cpu.process(view(a, w, h), view(a, w, h));
-    gl->process(view(b, w, h), view(b, w, h));
+    cpu.process(rgba_view(a, w, h), rgba_view(a, w, h));
+    gl->process(rgba_view(b, w, h), rgba_view(b, w, h));
     int worst = 0;
     for (std::size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::abs(int(a[i]) - int(b[i])));
     CHECK(worst <= 2);
@@ -209,7 +185,7 @@ TEST_CASE("reshape: neutral is empty; the field stays near the face; edge faces 
     }
     const std::vector<uint8_t> before = px;
     ReshapeCpu cpu;
-    cpu.apply(build_reshape_field(p, {synthetic_face(10, 5, 90)}, w, h), view(px, w, h));
+    cpu.apply(build_reshape_field(p, {synthetic_face(10, 5, 90)}, w, h), rgba_view(px, w, h));
     CHECK(px != before);
     int worst = 0;
     for (int y = 0; y < h; ++y) {
@@ -249,7 +225,7 @@ TEST_CASE("makeup: masks on lips, cheeks and brows; blend modes; params validate
     CHECK(mask(105, 2) > 100);  // brow
     CHECK(mask(4, 0) == 0 && mask(4, 2) == 0);  // nose tip
     std::vector<uint8_t> px = skin_noise(w, h, 10, 5), before = px;
-    makeup_cpu(p, g, view(px, w, h));
+    makeup_cpu(p, g, rgba_view(px, w, h));
     const std::size_t lip = (static_cast<std::size_t>(f.points[17].y - 2) * w + static_cast<std::size_t>(f.points[17].x)) * 4;
     CHECK(px[lip + 1] < before[lip + 1]);  // multiply by a red: green falls
     CHECK(px[0] == before[0] && px[1] == before[1]);  // the corner is untouched

@@ -7,12 +7,14 @@
 #include <vector>
 
 #include "check.h"
+#include "fixtures.h"
 #include "core/error.h"
 #include "effects/color/lut3d.h"
 #include "engine/engine.h"
 #include "meiyan/meiyan.h"
 
 using namespace meiyan;
+using fixtures::rgba_view;
 
 namespace {
 
@@ -30,16 +32,6 @@ std::vector<uint8_t> noise_rgba(int w, int h, unsigned seed) {
     std::mt19937 rng(seed);
     std::vector<uint8_t> v(static_cast<size_t>(w) * h * 4);
     for (auto& x : v) x = static_cast<uint8_t>(rng() & 0xff);
-    return v;
-}
-
-ImageView rgba_view(std::vector<uint8_t>& buf, int w, int h) {
-    ImageView v;
-    v.format = PixelFormat::RGBA8;
-    v.width = w;
-    v.height = h;
-    v.data[0] = buf.data();
-    v.stride[0] = static_cast<std::ptrdiff_t>(w) * 4;
     return v;
 }
 
@@ -160,15 +152,8 @@ TEST_CASE("C API: status codes, messages, struct sizes") {
 }
 
 TEST_CASE("GL renderer matches the CPU renderer (when EGL works here)") {
-    std::unique_ptr<Engine> gl;
-    try {
-        EngineOptions o;
-        o.backend = Backend::Gl;
-        gl = std::make_unique<Engine>(o);
-    } catch (const Error& e) {
-        std::printf("  GL not available, skipped: %s\n", e.what());
-        return;
-    }
+    const std::unique_ptr<Engine> gl = fixtures::gl_engine_or_skip();
+    if (!gl) return;
     Engine cpu(EngineOptions{});
     ColorParams p;
     p.brightness = 0.3f;

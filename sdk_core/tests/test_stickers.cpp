@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "check.h"
+#include "fixtures.h"
 #include "core/error.h"
 #include "core/json.h"
 #include "effects/stickers/effect_package.h"
@@ -19,33 +20,10 @@
 #include "meiyan/meiyan.h"
 
 using namespace meiyan;
+using fixtures::rgba_view;
+using fixtures::synthetic_face;
 
 namespace {
-
-const float kCanonical[kFaceMeshPoints][3] = {
-#include "face/canonical_face.inc"
-};
-
-// The canonical face at (cx, cy), `iod` pixels between the outer eye corners, turned by `roll` degrees.
-FaceShape synthetic_face(float cx, float cy, float iod, float roll_deg = 0) {
-    FaceShape f;
-    const float c = std::cos(roll_deg * 3.14159265f / 180.0f), s = std::sin(roll_deg * 3.14159265f / 180.0f);
-    for (int i = 0; i < kFaceMeshPoints; ++i) {
-        const float x = kCanonical[i][0] * iod, y = kCanonical[i][1] * iod;
-        f.points[static_cast<std::size_t>(i)] = {cx + c * x - s * y, cy + s * x + c * y};
-    }
-    return f;
-}
-
-ImageView view(std::vector<uint8_t>& px, int w, int h) {
-    ImageView v;
-    v.format = PixelFormat::RGBA8;
-    v.width = w;
-    v.height = h;
-    v.stride[0] = static_cast<std::ptrdiff_t>(w) * 4;
-    v.data[0] = px.data();
-    return v;
-}
 
 // A w x h RGBA image: a disc of colour (r, g, b) with a soft edge on transparency.
 std::vector<uint8_t> disc(int w, int h, uint8_t r, uint8_t g, uint8_t b) {
@@ -103,7 +81,7 @@ std::shared_ptr<EffectPackage> hearts_package() {
     const uint8_t colors[6][3] = {{250, 40, 60}, {240, 80, 40}, {230, 120, 30}, {220, 160, 20}, {255, 230, 90}, {90, 60, 200}};
     for (int i = 0; i < static_cast<int>(pkg->image_names().size()); ++i) {
         std::vector<uint8_t> px = disc(24 + 2 * i, 20 + i, colors[i][0], colors[i][1], colors[i][2]);
-        pkg->set_image(i, view(px, 24 + 2 * i, 20 + i));
+        pkg->set_image(i, rgba_view(px, 24 + 2 * i, 20 + i));
     }
     return pkg;
 }
@@ -201,7 +179,7 @@ TEST_CASE("manifest: every problem is reported with its path") {
 TEST_CASE("images: formats, sizes and indices are checked; pixels are premultiplied") {
     auto pkg = EffectPackage::parse(kHearts);
     std::vector<uint8_t> px = {200, 100, 50, 128};
-    pkg->set_image(0, view(px, 1, 1));
+    pkg->set_image(0, rgba_view(px, 1, 1));
     CHECK(pkg->image_ready(0) && !pkg->image_ready(1));
     CHECK_EQ(static_cast<int>(pkg->image(0).rgba[0]), 100);  // 200 * 128 / 255
     CHECK_EQ(static_cast<int>(pkg->image(0).rgba[3]), 128);
@@ -213,13 +191,13 @@ TEST_CASE("images: formats, sizes and indices are checked; pixels are premultipl
         }
         return false;
     };
-    CHECK(fails(6, view(px, 1, 1)));
-    CHECK(fails(-1, view(px, 1, 1)));
-    ImageView nv12 = view(px, 2, 2);
+    CHECK(fails(6, rgba_view(px, 1, 1)));
+    CHECK(fails(-1, rgba_view(px, 1, 1)));
+    ImageView nv12 = rgba_view(px, 2, 2);
     nv12.format = PixelFormat::NV12;
     CHECK(fails(0, nv12));
     std::vector<uint8_t> big(static_cast<std::size_t>(2049) * 4);
-    CHECK(fails(0, view(big, 2049, 1)));
+    CHECK(fails(0, rgba_view(big, 2049, 1)));
 }
 
 TEST_CASE("triggers: a mouth-open burst starts on the frame the flag turns on and plays in order") {
@@ -298,7 +276,7 @@ TEST_CASE("CPU pass: stickers composite, the halo hides behind the face, the mas
     anim.set_package(pkg);
     const StickerFrame fr = anim.update({f}, 0.0);
     CHECK_EQ(fr.draws.size(), static_cast<std::size_t>(2));  // halo + mask; the burst waits for the mouth
-    draw_stickers_cpu(fr, {f}, view(px, w, h));
+    draw_stickers_cpu(fr, {f}, rgba_view(px, w, h));
     CHECK(px != before);
     const FaceOval oval(f);
     int inside_changed = 0, inside = 0, halo_pixels = 0;
@@ -330,14 +308,7 @@ TEST_CASE("engine: effect, frame times and GL vs CPU") {
     f.id = 1;
     f.expressions_active = 1u << MEIYAN_EXPRESSION_MOUTH_OPEN;
     Engine cpu(EngineOptions{});
-    std::unique_ptr<Engine> gl;
-    EngineOptions o;
-    o.backend = Backend::Gl;
-    try {
-        gl = std::make_unique<Engine>(o);
-    } catch (const Error& e) {
-        std::printf("  GL skipped: %s\n", e.what());
-    }
+    const std::unique_ptr<Engine> gl = fixtures::gl_engine_or_skip();
     std::vector<Engine*> engines = {&cpu};
     if (gl) engines.push_back(gl.get());
     std::vector<std::vector<uint8_t>> out;
@@ -346,7 +317,7 @@ TEST_CASE("engine: effect, frame times and GL vs CPU") {
         e->set_faces({f});
         e->set_frame_time(1.0);
         std::vector<uint8_t> px = src;
-        e->process(view(px, w, h), view(px, w, h));
+        e->process(rgba_view(px, w, h), rgba_view(px, w, h));
         out.push_back(px);
         bool backwards = false;
         try {
@@ -371,7 +342,7 @@ TEST_CASE("engine: effect, frame times and GL vs CPU") {
     }
     cpu.set_effect(nullptr);
     std::vector<uint8_t> px = src;
-    cpu.process(view(px, w, h), view(px, w, h));
+    cpu.process(rgba_view(px, w, h), rgba_view(px, w, h));
     CHECK(px == src);
 }
 
@@ -398,14 +369,14 @@ TEST_CASE("manifest: thousands of mutated manifests are rejected or parse, never
             auto pkg = EffectPackage::parse(s);  // must not throw when validate found nothing
             for (int i = 0; i < static_cast<int>(pkg->image_names().size()); ++i) {
                 std::vector<uint8_t> px = disc(8, 8, 10, 20, 30);
-                pkg->set_image(i, view(px, 8, 8));
+                pkg->set_image(i, rgba_view(px, 8, 8));
             }
             StickerAnimator anim;
             anim.set_package(pkg);
             FaceShape f = synthetic_face(50, 50, 30);
             f.expressions_active = 31;
             std::vector<uint8_t> px(100 * 100 * 4, 0);
-            draw_stickers_cpu(anim.update({f}, 0.25), {f}, view(px, 100, 100));
+            draw_stickers_cpu(anim.update({f}, 0.25), {f}, rgba_view(px, 100, 100));
             ++valid;
         } else {
             ++invalid;
