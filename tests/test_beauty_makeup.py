@@ -1,5 +1,5 @@
-"""Makeup (lipstick matte/gloss, blush, brow tint; four blend modes): CPU vs GL, confined to the face,
-lip texture kept, parameter checks."""
+"""Makeup (lipstick matte/gloss, blush, brow tint; the blend modes): CPU vs GL, confined to the face,
+lip texture kept, parameter checks. The UV-layout layers are tested in test_makeup_uv.py."""
 
 from __future__ import annotations
 
@@ -79,9 +79,9 @@ def test_makeup_parameters_are_checked():
     with pytest.raises(ValueError, match="blush_color"):
         engine.set_makeup(blush=0.5, blush_color="pink")
     with pytest.raises(ValueError, match="brows_blend"):
-        engine.set_makeup(brows=0.5, brows_blend="screen")
+        engine.set_makeup(brows=0.5, brows_blend="darken")
     with pytest.raises(TypeError):
-        engine.set_makeup(eyeshadow=0.5)
+        engine.set_makeup(mascara=0.5)
     assert engine.makeup == MakeupParams()
     engine.set_makeup(lips=0.4)
     assert engine.makeup.lips == pytest.approx(0.4)

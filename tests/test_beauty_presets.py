@@ -11,7 +11,7 @@ import pytest
 
 import meiyan
 from meiyan import Engine
-from meiyan.beauty import PRESET_DIR, parse_preset
+from meiyan.beauty import MAKEUP_LAYERS, PRESET_DIR, parse_preset
 from meiyan.cli import main
 
 from .conftest import psnr
@@ -29,6 +29,10 @@ def test_bundled_presets_are_valid_and_complete():
         assert p.filter in meiyan.filter_names()
         assert not p.beauty.is_neutral
         assert p.makeup.lips > 0
+    # eye makeup in at least two looks; the party look wears every layer
+    assert sum(meiyan.load_preset(n).makeup.eyeliner > 0 for n in names) >= 2
+    party = meiyan.load_preset("party").makeup
+    assert all(getattr(party, layer) > 0 for layer in MAKEUP_LAYERS)
 
 
 GOOD = json.loads((PRESET_DIR / "party.json").read_text())
@@ -41,7 +45,10 @@ GOOD = json.loads((PRESET_DIR / "party.json").read_text())
     ({"reshape": {"big_eyes": -0.5}}, "reshape.big_eyes"),
     ({"reshape": {"chin_length": -1.5}}, "reshape.chin_length"),
     ({"makeup": {"lips_color": "red"}}, "makeup.lips_color"),
-    ({"makeup": {"blush_blend": "screen"}}, "makeup.blush_blend"),
+    ({"makeup": {"blush_blend": "darken"}}, "makeup.blush_blend"),
+    ({"makeup": {"eyeliner": 1.2}}, "makeup.eyeliner"),
+    ({"makeup": {"contour_color": "#12345"}}, "makeup.contour_color"),
+    ({"makeup": {"lashes_blend": "hard_light"}}, "makeup.lashes_blend"),
     ({"makeup": {"lips": True}}, "makeup.lips"),
     ({"filter": {"name": "nope", "intensity": 0.5}}, "filter.name"),
     ({"filter": {"name": "film", "intensity": 2}}, "filter.intensity"),

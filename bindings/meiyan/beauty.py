@@ -1,9 +1,13 @@
 """Typed parameters of the face effects the native engine applies under masks made from the face mesh:
 beauty (smoothing, whitening, rosy, sharpen), reshape (face slim, V-chin, big eyes), makeup (lipstick
-matte to gloss, blush, brow tint), and the JSON presets (looks) that combine them with a colour filter.
+matte to gloss, blush, brow tint, eyeshadow, eyeliner, lashes, contour, highlight), and the JSON presets
+(looks) that combine them with a colour filter.
 
-Makeup masks are procedural, made from the mesh (lip outlines, cheek ellipses inside the face oval,
-brow outlines), feathered; UV-layout texture assets are not used yet.
+Lipstick, blush and brow masks are procedural, made from the mesh (lip outlines, cheek ellipses inside
+the face oval, brow outlines), feathered. Eyeshadow, eyeliner, lashes, contour and highlight are drawn
+from coverage masks painted in the face UV layout (docs/face_uv_layout.md) through each face's mesh: the
+bundled ones are ``meiyan/data/makeup/<layer>.png`` (drawn by tools/make_makeup_assets.py), and
+:meth:`meiyan.Engine.set_makeup_mask` takes a designer's own.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -59,8 +65,12 @@ class ReshapeParams:
         return dataclasses.replace(self, **changes)
 
 
-BlendMode = Literal["normal", "multiply", "soft_light", "overlay"]
-BLEND_MODES: tuple[str, ...] = ("normal", "multiply", "soft_light", "overlay")
+BlendMode = Literal["normal", "multiply", "soft_light", "overlay", "screen"]
+BLEND_MODES: tuple[str, ...] = ("normal", "multiply", "soft_light", "overlay", "screen")
+# Every makeup layer, in MakeupParams' order; the last five are drawn from UV-layout masks.
+MAKEUP_LAYERS: tuple[str, ...] = ("lips", "blush", "brows", "eyeshadow", "eyeliner", "lashes", "contour", "highlight")
+UV_LAYERS: tuple[str, ...] = ("eyeshadow", "eyeliner", "lashes", "contour", "highlight")
+MAKEUP_MASK_DIR = Path(__file__).parent / "data" / "makeup"
 
 
 def parse_color(value: str, field: str = "colour") -> tuple[float, float, float]:
@@ -76,7 +86,9 @@ def parse_color(value: str, field: str = "colour") -> tuple[float, float, float]
 
 @dataclass(frozen=True)
 class MakeupParams:
-    """Each layer: a '#rrggbb' colour, a strength 0..1 (0 is off) and a blend mode."""
+    """Each layer: a '#rrggbb' colour, a strength 0..1 (0 is off) and a blend mode (normal, multiply,
+    soft_light, overlay, screen). They go on in the order contour, highlight, blush, eyeshadow,
+    eyeliner, lashes, brows, lips."""
 
     lips: float = 0.0
     lips_color: str = "#b3243a"
@@ -88,6 +100,21 @@ class MakeupParams:
     brows: float = 0.0
     brows_color: str = "#3d2b1f"
     brows_blend: BlendMode = "multiply"
+    eyeshadow: float = 0.0  # the lid up to the crease
+    eyeshadow_color: str = "#7c4a5e"
+    eyeshadow_blend: BlendMode = "multiply"
+    eyeliner: float = 0.0  # the upper lash line, winged
+    eyeliner_color: str = "#1c1416"
+    eyeliner_blend: BlendMode = "normal"
+    lashes: float = 0.0  # fine strokes along the upper lid
+    lashes_color: str = "#0e0b0c"
+    lashes_blend: BlendMode = "normal"
+    contour: float = 0.0  # under the cheekbones, the jaw's sides, the nose's sides
+    contour_color: str = "#9c7058"
+    contour_blend: BlendMode = "multiply"
+    highlight: float = 0.0  # cheekbone tops, nose bridge, brow bone, cupid's bow
+    highlight_color: str = "#fff1de"
+    highlight_blend: BlendMode = "soft_light"
 
     def replace(self, **changes: Any) -> MakeupParams:
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
@@ -96,18 +123,64 @@ class MakeupParams:
         return dataclasses.replace(self, **changes)
 
     def native_kwargs(self) -> dict[str, Any]:
-        """The keyword arguments of the native set_makeup; ValueError names a bad colour or blend."""
-        for name in ("lips_blend", "blush_blend", "brows_blend"):
-            if getattr(self, name) not in BLEND_MODES:
-                raise ValueError(f"{name} must be one of {', '.join(BLEND_MODES)}, got {getattr(self, name)!r}")
-        return {
-            "lips": self.lips, "lips_color": parse_color(self.lips_color, "lips_color"), "lips_blend": self.lips_blend,
-            "lip_gloss": self.lip_gloss,
-            "blush": self.blush, "blush_color": parse_color(self.blush_color, "blush_color"),
-            "blush_blend": self.blush_blend,
-            "brows": self.brows, "brows_color": parse_color(self.brows_color, "brows_color"),
-            "brows_blend": self.brows_blend,
-        }
+        """The keyword arguments of the native set_makeup; ValueError names a bad value."""
+        out: dict[str, Any] = {"lip_gloss": self.lip_gloss}  # the engine checks the ranges, naming the field
+        for layer in MAKEUP_LAYERS:
+            blend = getattr(self, f"{layer}_blend")
+            if blend not in BLEND_MODES:
+                raise ValueError(f"{layer}_blend must be one of {', '.join(BLEND_MODES)}, got {blend!r}")
+            out[layer] = getattr(self, layer)
+            out[f"{layer}_color"] = parse_color(getattr(self, f"{layer}_color"), f"{layer}_color")
+            out[f"{layer}_blend"] = blend
+        return out
+
+    def uv_layers_on(self) -> list[str]:
+        """The UV-layout layers switched on (each needs its mask)."""
+        return [layer for layer in UV_LAYERS if getattr(self, layer) > 0]
+
+
+def coverage_of(image: np.ndarray, what: str = "makeup mask") -> np.ndarray:
+    """The coverage (square uint8 array, 0..255) of a mask image painted in the face UV layout: its alpha
+    channel (grey+alpha or RGBA/BGRA), or its grey level where it has none (white = full)."""
+    a = np.asarray(image)
+    if a.dtype != np.uint8:
+        raise ValueError(f"{what} must be 8-bit, got {a.dtype}")
+    if a.ndim == 3 and a.shape[2] in (2, 4):
+        a = a[..., -1]
+    elif a.ndim == 3 and a.shape[2] == 3:
+        a = np.round(a.astype(np.float32) @ np.array([0.114, 0.587, 0.299], np.float32)).astype(np.uint8)  # BGR
+    elif a.ndim == 3 and a.shape[2] == 1:
+        a = a[..., 0]
+    if a.ndim != 2:
+        raise ValueError(f"{what} must be a 2-D coverage array or an image, got shape {a.shape}")
+    if a.shape[0] != a.shape[1] or not 1 <= a.shape[0] <= 2048:
+        raise ValueError(f"{what} must be square, 1..2048 pixels on a side (the face UV layout), got {a.shape[1]}x"
+                         f"{a.shape[0]}")
+    return np.ascontiguousarray(a)
+
+
+def load_makeup_mask(path: str | Path) -> np.ndarray:
+    """The coverage of a mask PNG painted in the face UV layout (see :func:`coverage_of`)."""
+    import cv2
+
+    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if image is None:
+        raise FileNotFoundError(f"cannot read the makeup mask {path}")
+    return coverage_of(image, str(path))
+
+
+_BUNDLED_MASKS: dict[str, np.ndarray] = {}
+
+
+def bundled_makeup_mask(layer: str) -> np.ndarray:
+    """The coverage of the bundled mask of a UV-layout layer (read once per process)."""
+    if layer not in UV_LAYERS:
+        raise ValueError(f"unknown makeup mask layer {layer!r} (known: {', '.join(UV_LAYERS)})")
+    if layer not in _BUNDLED_MASKS:
+        mask = load_makeup_mask(MAKEUP_MASK_DIR / f"{layer}.png")
+        mask.setflags(write=False)
+        _BUNDLED_MASKS[layer] = mask
+    return _BUNDLED_MASKS[layer]
 
 
 PRESET_DIR = Path(__file__).parent / "data" / "presets"

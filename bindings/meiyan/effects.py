@@ -35,7 +35,9 @@ MAX_FILE_BYTES = 16 * 1024 * 1024  # per member of a .zip (no decompression bomb
 MAX_IMAGE_SIDE = 2048
 # "look" (docs/effect_package.md): a filter, colour, beauty, reshape and makeup values
 LOOK_KEYS = {"filter", "filter_intensity", "color", "beauty", "reshape", "makeup"}
-MAKEUP_LAYERS = {"lipstick": "lips", "blush": "blush", "brows": "brows"}
+# look.makeup keys -> MakeupParams fields
+MAKEUP_LAYERS = {"lipstick": "lips", "blush": "blush", "brows": "brows", "eyeshadow": "eyeshadow",
+                 "eyeliner": "eyeliner", "lashes": "lashes", "contour": "contour", "highlight": "highlight"}
 
 
 def bundled_dir() -> Path:
@@ -183,7 +185,7 @@ def parse_look(look: Any, where: str = "look") -> Look:
     """A package's ``look`` checked against the format; ValueError names the bad field."""
     import dataclasses
 
-    from meiyan.beauty import SIGNED_FIELDS, BeautyParams, MakeupParams, ReshapeParams, parse_color
+    from meiyan.beauty import BLEND_MODES, SIGNED_FIELDS, BeautyParams, MakeupParams, ReshapeParams, parse_color
     from meiyan.filters import filter_names
 
     if not isinstance(look, dict):
@@ -222,12 +224,18 @@ def parse_look(look: Any, where: str = "look") -> Look:
                 continue
             if layer not in MAKEUP_LAYERS:
                 raise ValueError(f"{where}.makeup.{layer}: unknown layer (known: {', '.join(sorted(MAKEUP_LAYERS))})")
-            if not isinstance(value, dict) or set(k for k in value if not k.startswith("x-")) - {"color", "opacity"}:
-                raise ValueError(f"{where}.makeup.{layer}: must be an object with color and opacity")
+            if not isinstance(value, dict) or set(k for k in value if not k.startswith("x-")) - {
+                    "color", "opacity", "blend"}:
+                raise ValueError(f"{where}.makeup.{layer}: must be an object with color, opacity and blend")
             name = MAKEUP_LAYERS[layer]
             if "color" in value:
                 parse_color(value["color"], f"{where}.makeup.{layer}.color")
                 changes[f"{name}_color"] = value["color"]
+            if "blend" in value:
+                if value["blend"] not in BLEND_MODES:
+                    raise ValueError(f"{where}.makeup.{layer}.blend: must be one of {', '.join(BLEND_MODES)}, "
+                                     f"got {value['blend']!r}")
+                changes[f"{name}_blend"] = value["blend"]
             opacity = _fields({"opacity": value.get("opacity", 1.0)}, f"{where}.makeup.{layer}", {"opacity"}, 0.0)
             changes[name] = opacity["opacity"]
         out.makeup = MakeupParams(**changes)

@@ -13,7 +13,17 @@ import numpy as np
 
 from meiyan import _core
 from meiyan.background import BackgroundMixin, BackgroundParams
-from meiyan.beauty import BeautyParams, MakeupParams, Preset, ReshapeParams, load_preset
+from meiyan.beauty import (
+    UV_LAYERS,
+    BeautyParams,
+    MakeupParams,
+    Preset,
+    ReshapeParams,
+    bundled_makeup_mask,
+    coverage_of,
+    load_makeup_mask,
+    load_preset,
+)
 from meiyan.face import FaceResult, FaceTracker
 from meiyan.filters import load_filter
 
@@ -58,7 +68,8 @@ class Engine(BackgroundMixin):
         tracker: a face tracker; each processed frame's faces then drive the face effects.
         beauty: face beautification (needs faces: a tracker, or :meth:`set_faces`).
         reshape: face reshaping (needs faces, as beauty).
-        makeup: lipstick, blush, brow tint (needs faces, as beauty).
+        makeup: lipstick, blush, brow tint, eyeshadow, eyeliner, lashes, contour, highlight (needs faces,
+            as beauty).
         background: blur, a colour or an image behind the person (:meth:`set_background`).
         effect: an effect package (bundled name, folder/.zip path or :class:`meiyan.effects.EffectPackage`):
             stickers and face masks drawn on every face, and its look.
@@ -157,10 +168,29 @@ class Engine(BackgroundMixin):
         return self._makeup
 
     def set_makeup(self, params: MakeupParams | None = None, **changes: Any) -> None:
-        """Sets makeup parameters; bad values raise ValueError naming the field and change nothing."""
+        """Sets makeup parameters; bad values raise ValueError naming the field and change nothing.
+        A UV-layout layer switched on without a mask of its own gets the bundled one."""
         new = (params or self._makeup).replace(**changes)
-        self._native.set_makeup(**new.native_kwargs())
+        kwargs = new.native_kwargs()
+        for layer in new.uv_layers_on():
+            if not self._native.has_makeup_mask(layer):
+                self._native.set_makeup_mask(layer, bundled_makeup_mask(layer))
+        self._native.set_makeup(**kwargs)
         self._makeup = new
+
+    def set_makeup_mask(self, layer: str, mask: str | Path | np.ndarray | None) -> None:
+        """The mask of a UV-layout makeup layer (eyeshadow, eyeliner, lashes, contour, highlight): a PNG
+        path or an image painted in the face UV layout (docs/face_uv_layout.md; the alpha channel is the
+        coverage, or the grey level where there is none), or None for the bundled one."""
+        if layer not in UV_LAYERS:
+            raise ValueError(f"unknown makeup mask layer {layer!r} (known: {', '.join(UV_LAYERS)})")
+        if mask is None:
+            coverage = bundled_makeup_mask(layer)
+        elif isinstance(mask, (str, Path)):
+            coverage = load_makeup_mask(mask)
+        else:
+            coverage = coverage_of(mask)
+        self._native.set_makeup_mask(layer, coverage)
 
     def set_preset(self, preset: str | Path | Preset) -> Preset:
         """Applies a look (bundled name, JSON path or Preset): beauty, reshape, makeup and its filter."""

@@ -75,10 +75,29 @@ meiyan::MakeupLayer makeup_layer(const char* name, const std::array<float, 3>& c
         l.blend = meiyan::BlendMode::SoftLight;
     } else if (blend == "overlay") {
         l.blend = meiyan::BlendMode::Overlay;
+    } else if (blend == "screen") {
+        l.blend = meiyan::BlendMode::Screen;
     } else {
-        throw py::value_error(std::string(name) + "_blend must be normal, multiply, soft_light or overlay, got '" + blend + "'");
+        throw py::value_error(std::string(name) + "_blend must be normal, multiply, soft_light, overlay or screen, got '" +
+                              blend + "'");
     }
     return l;
+}
+
+std::shared_ptr<const meiyan::UvMask> uv_mask(const py::object& coverage) {
+    if (coverage.is_none()) return nullptr;
+    const auto a = py::array_t<uint8_t, py::array::c_style>::ensure(coverage);
+    if (!a || a.ndim() != 2 || a.shape(0) != a.shape(1)) {
+        throw py::value_error("a makeup mask must be a square 2-D uint8 array (the coverage, 0..255)");
+    }
+    return std::make_shared<const meiyan::UvMask>(a.data(), static_cast<int>(a.shape(0)), static_cast<std::ptrdiff_t>(a.shape(1)));
+}
+
+meiyan::UvLayer uv_layer_of(const std::string& name) {
+    for (int i = 0; i < meiyan::kUvLayerCount; ++i) {
+        if (name == meiyan::uv_layer_name(static_cast<meiyan::UvLayer>(i))) return static_cast<meiyan::UvLayer>(i);
+    }
+    throw py::value_error("unknown makeup mask layer '" + name + "' (eyeshadow, eyeliner, lashes, contour, highlight)");
 }
 
 py::dict beauty_dict(const meiyan::BeautyParams& p) {

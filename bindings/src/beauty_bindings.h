@@ -4,6 +4,7 @@
 #include <pybind11/pybind11.h>
 
 #include <array>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,9 @@ void add_face_info(std::vector<meiyan::FaceShape>& faces, const pybind11::object
                    const pybind11::object& scales, const pybind11::object& expressions);
 // A makeup layer from its colour (3 floats 0..1), intensity and blend-mode name.
 meiyan::MakeupLayer makeup_layer(const char* name, const std::array<float, 3>& color, float intensity, const std::string& blend);
+// A UV-layout mask from a square 2-D uint8 array (None: no mask), and a layer from its name.
+std::shared_ptr<const meiyan::UvMask> uv_mask(const pybind11::object& coverage);
+meiyan::UvLayer uv_layer_of(const std::string& name);
 pybind11::dict beauty_dict(const meiyan::BeautyParams& p);
 
 // Adds the face-effect methods to the Engine class; `E::native()` gives its meiyan::Engine.
@@ -40,21 +44,47 @@ void register_beauty(pybind11::class_<E>& cls) {
         .def("beauty", [](E& self) { return beauty_dict(self.native().beauty()); })
         .def(
             "set_makeup",
-            [](E& self, const std::array<float, 3>& lips_color, float lips, float lip_gloss, const std::string& lips_blend,
-               const std::array<float, 3>& blush_color, float blush, const std::string& blush_blend,
-               const std::array<float, 3>& brows_color, float brows, const std::string& brows_blend) {
+            [](E& self, const py::kwargs& kwargs) {
+                // Each layer: <name> (intensity), <name>_color (3 floats 0..1), <name>_blend; lip_gloss.
                 meiyan::MakeupParams p;
-                p.lips = makeup_layer("lips", lips_color, lips, lips_blend);
-                p.lip_gloss = lip_gloss;
-                p.blush = makeup_layer("blush", blush_color, blush, blush_blend);
-                p.brows = makeup_layer("brows", brows_color, brows, brows_blend);
+                py::dict rest = py::dict(kwargs);
+                auto layer = [&](const char* name, meiyan::MakeupLayer& out, const char* blend) {
+                    const std::string n = name;
+                    const py::str key(n), ckey(n + "_color"), bkey(n + "_blend");
+                    const float intensity = rest.contains(key) ? rest[key].cast<float>() : 0.0f;
+                    const std::array<float, 3> color = rest.contains(ckey) ? rest[ckey].cast<std::array<float, 3>>()
+                                                                           : std::array<float, 3>{0.5f, 0.5f, 0.5f};
+                    const std::string mode = rest.contains(bkey) ? rest[bkey].cast<std::string>() : std::string(blend);
+                    for (const py::str& k : {key, ckey, bkey}) {
+                        if (rest.contains(k)) PyDict_DelItem(rest.ptr(), k.ptr());
+                    }
+                    out = makeup_layer(name, color, intensity, mode);
+                };
+                layer("lips", p.lips, "multiply");
+                layer("blush", p.blush, "soft_light");
+                layer("brows", p.brows, "multiply");
+                layer("eyeshadow", p.eyeshadow, "multiply");
+                layer("eyeliner", p.eyeliner, "normal");
+                layer("lashes", p.lashes, "normal");
+                layer("contour", p.contour, "multiply");
+                layer("highlight", p.highlight, "soft_light");
+                if (rest.contains("lip_gloss")) {
+                    p.lip_gloss = rest["lip_gloss"].cast<float>();
+                    PyDict_DelItemString(rest.ptr(), "lip_gloss");
+                }
+                if (!rest.empty()) {
+                    throw py::type_error("set_makeup: unknown argument '" + py::str(rest.begin()->first).cast<std::string>() + "'");
+                }
                 self.native().set_makeup(p);
+            })
+        .def(
+            "set_makeup_mask",
+            [](E& self, const std::string& layer, const py::object& coverage) {
+                self.native().set_makeup_mask(uv_layer_of(layer), uv_mask(coverage));
             },
-            py::kw_only(), py::arg("lips_color") = std::array<float, 3>{0.7f, 0.1f, 0.2f}, py::arg("lips") = 0.0f,
-            py::arg("lip_gloss") = 0.0f, py::arg("lips_blend") = "multiply",
-            py::arg("blush_color") = std::array<float, 3>{0.95f, 0.45f, 0.5f}, py::arg("blush") = 0.0f,
-            py::arg("blush_blend") = "soft_light", py::arg("brows_color") = std::array<float, 3>{0.25f, 0.18f, 0.12f},
-            py::arg("brows") = 0.0f, py::arg("brows_blend") = "multiply")
+            py::arg("layer"), py::arg("coverage"))
+        .def("has_makeup_mask",
+             [](E& self, const std::string& layer) { return self.native().makeup_mask(uv_layer_of(layer)) != nullptr; })
         .def(
             "set_reshape",
             [](E& self, float face_slim, float v_chin, float big_eyes, float chin_length, float nose_width,

@@ -21,6 +21,8 @@ int main(void) {
     meiyan_engine_options options;
     meiyan_engine* engine = NULL;
     meiyan_color_params color;
+    meiyan_makeup_params makeup;
+    static uint8_t liner[16 * 16];
     meiyan_image in, out;
     meiyan_status s;
     const char* name = NULL;
@@ -93,6 +95,29 @@ int main(void) {
         return 1;
     }
     printf("rejected as expected: %s\n", meiyan_last_error());
+    in.strides[0] = WIDTH;
+
+    /* Makeup (it shows on the faces the engine tracks: meiyan_engine_enable_faces). The init macro
+     * passes sizeof the struct this program was compiled with; eyeliner, lashes, eyeshadow, contour
+     * and highlight need a coverage mask painted in the face UV layout first. */
+    meiyan_makeup_params_init(&makeup);
+    if (makeup.struct_size != sizeof makeup || makeup.eyeliner.blend != MEIYAN_BLEND_NORMAL) {
+        fprintf(stderr, "meiyan_makeup_params_init did not fill the struct\n");
+        return 1;
+    }
+    makeup.lips.intensity = 0.6f;
+    makeup.eyeliner.intensity = 0.8f;
+    s = meiyan_engine_set_makeup(engine, &makeup);
+    if (s != MEIYAN_ERROR_UNSUPPORTED) {
+        fprintf(stderr, "eyeliner without its mask was not refused\n");
+        return 1;
+    }
+    printf("refused as expected: %s\n", meiyan_last_error());
+    for (i = 0; i < 16 * 16; ++i) liner[i] = (uint8_t)(i / 16 == 7 ? 255 : 0); /* a stand-in for a decoded PNG's alpha */
+    s = meiyan_engine_set_makeup_mask(engine, MEIYAN_MAKEUP_MASK_EYELINER, liner, 16, 16);
+    if (s != MEIYAN_OK) return fail("meiyan_engine_set_makeup_mask", s);
+    s = meiyan_engine_set_makeup(engine, &makeup);
+    if (s != MEIYAN_OK) return fail("meiyan_engine_set_makeup", s);
 
     meiyan_engine_destroy(engine);
     printf("ok\n");

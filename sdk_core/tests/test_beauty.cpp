@@ -16,6 +16,7 @@
 #include "effects/beauty/reshape.h"
 #include "effects/makeup/makeup_cpu.h"
 #include "engine/engine.h"
+#include "face/face_topology.h"
 
 using namespace meiyan;
 using fixtures::rgba_view;
@@ -225,7 +226,7 @@ TEST_CASE("makeup: masks on lips, cheeks and brows; blend modes; params validate
     CHECK(mask(105, 2) > 100);  // brow
     CHECK(mask(4, 0) == 0 && mask(4, 2) == 0);  // nose tip
     std::vector<uint8_t> px = skin_noise(w, h, 10, 5), before = px;
-    makeup_cpu(p, g, rgba_view(px, w, h));
+    makeup_cpu(p, g, MakeupFine{}, rgba_view(px, w, h));
     const std::size_t lip = (static_cast<std::size_t>(f.points[17].y - 2) * w + static_cast<std::size_t>(f.points[17].x)) * 4;
     CHECK(px[lip + 1] < before[lip + 1]);  // multiply by a red: green falls
     CHECK(px[0] == before[0] && px[1] == before[1]);  // the corner is untouched
@@ -237,6 +238,131 @@ TEST_CASE("makeup: masks on lips, cheeks and brows; blend modes; params validate
         threw = std::string(e.what()).find("blush") != std::string::npos;
     }
     CHECK(threw);
+}
+
+namespace {
+
+// A mask painted in the UV layout: a disc of radius r (UV units) around landmark `point`'s UV.
+std::shared_ptr<const UvMask> disc_mask(int point, float r, int size = 256) {
+    const float* c = face::face_topology().uv[point];
+    std::vector<uint8_t> px(static_cast<std::size_t>(size) * size, 0);
+    for (int y = 0; y < size; ++y) {
+        for (int x = 0; x < size; ++x) {
+            const float u = (static_cast<float>(x) + 0.5f) / static_cast<float>(size);
+            const float v = (static_cast<float>(y) + 0.5f) / static_cast<float>(size);
+            if (std::hypot(u - c[0], v - c[1]) < r) px[static_cast<std::size_t>(y) * size + x] = 255;
+        }
+    }
+    return std::make_shared<const UvMask>(px.data(), size, size);
+}
+
+}  // namespace
+
+TEST_CASE("makeup UV layers: masks follow the turned mesh, missing masks are refused, GL matches CPU") {
+    const int w = 400, h = 300;
+    const FaceShape f = synthetic_face(200, 150, 110, 25.0f);  // rolled: the paint must turn with it
+    MakeupParams p;
+    p.contour.intensity = 1.0f;
+    p.contour.blend = BlendMode::Multiply;
+    p.contour.color[0] = p.contour.color[1] = p.contour.color[2] = 0.3f;
+    p.eyeliner.intensity = 1.0f;
+    p.validate();
+    MakeupMasks masks;
+    bool threw = false;
+    try {
+        require_masks(p, masks);
+    } catch (const Error& e) {
+        threw = e.code() == MEIYAN_ERROR_UNSUPPORTED && std::string(e.what()).find("eyeliner") != std::string::npos;
+    }
+    CHECK(threw);
+    masks.layers[static_cast<std::size_t>(UvLayer::Contour)] = disc_mask(4, 0.03f);     // around the nose tip
+    masks.layers[static_cast<std::size_t>(UvLayer::Eyeliner)] = disc_mask(159, 0.01f);  // the right upper lid
+    CHECK(masks[UvLayer::Contour]->reaches_any());
+    MakeupGrid grid = build_makeup_grid(p, {f}, w, h);
+    CHECK(grid.empty());  // no procedural layer is on
+    MakeupFine fine;
+    paint_uv_layers(p, masks, {f}, grid, fine);
+    CHECK(!grid.empty() && !grid.painted.empty() && !fine.empty());
+    auto painted = [&](int point) {
+        const FacePoint q = f.points[static_cast<std::size_t>(point)];
+        const int x = static_cast<int>(q.x) / grid.factor, y = static_cast<int>(q.y) / grid.factor;
+        return grid.painted[(static_cast<std::size_t>(y) * grid.width + x) * 4 + 1];
+    };
+    auto liner = [&](int point) {
+        const FacePoint q = f.points[static_cast<std::size_t>(point)];
+        const int x = static_cast<int>(std::lround(q.x)), y = static_cast<int>(std::lround(q.y));
+        if (x < fine.x0 || x >= fine.x1 || y < fine.y0 || y >= fine.y1) return 0;
+        return static_cast<int>(fine.coverage[(static_cast<std::size_t>(y - fine.y0) * fine.width() + (x - fine.x0)) * 2]);
+    };
+    CHECK(painted(4) == 255);  // the nose tip, wherever the roll put it
+    CHECK(painted(152) == 0 && painted(33) == 0);
+    // The liner's disc is centred on the lid contour (the edge of the eye hole): painted just above it.
+    const FacePoint lid = f.points[159], brow = f.points[105];
+    int above = 0;
+    for (float t = 0.02f; t < 0.3f; t += 0.02f) {
+        FacePoint q{lid.x + (brow.x - lid.x) * t, lid.y + (brow.y - lid.y) * t};
+        const int x = static_cast<int>(q.x), y = static_cast<int>(q.y);
+        if (x >= fine.x0 && x < fine.x1 && y >= fine.y0 && y < fine.y1) {
+            above = std::max(above, static_cast<int>(fine.coverage[(static_cast<std::size_t>(y - fine.y0) * fine.width() +
+                                                                    (x - fine.x0)) * 2]));
+        }
+    }
+    CHECK(above > 200);
+    CHECK(liner(386) == 0);  // the other eye's lid
+    std::vector<uint8_t> px = skin_noise(w, h, 10, 9), before = px;
+    makeup_cpu(p, grid, fine, rgba_view(px, w, h));
+    const std::size_t nose = (static_cast<std::size_t>(f.points[4].y) * w + static_cast<std::size_t>(f.points[4].x)) * 4;
+    CHECK(px[nose] < before[nose] / 2);  // multiplied by 0.3
+    CHECK(px[0] == before[0] && px[1] == before[1]);
+
+    // The engine: masks first, then the layers; a mask cannot go while its layer is on.
+    Engine cpu(EngineOptions{});
+    threw = false;
+    try {
+        cpu.set_makeup(p);
+    } catch (const Error& e) {
+        threw = e.code() == MEIYAN_ERROR_UNSUPPORTED;
+    }
+    CHECK(threw);
+    std::unique_ptr<Engine> gl = fixtures::gl_engine_or_skip();
+    for (Engine* e : {&cpu, gl.get()}) {
+        if (!e) continue;
+        e->set_makeup_mask(UvLayer::Contour, masks[UvLayer::Contour]);
+        e->set_makeup_mask(UvLayer::Eyeliner, masks[UvLayer::Eyeliner]);
+        e->set_makeup(p);
+        e->set_faces({f});
+    }
+    threw = false;
+    try {
+        cpu.set_makeup_mask(UvLayer::Contour, nullptr);
+    } catch (const Error&) {
+        threw = true;
+    }
+    CHECK(threw && cpu.makeup_mask(UvLayer::Contour) != nullptr);
+    std::vector<uint8_t> a = before;
+    cpu.process(rgba_view(a, w, h), rgba_view(a, w, h));
+    CHECK(a == px);  // the engine draws what the passes above drew
+    if (gl) {
+        std::vector<uint8_t> b = before;
+        gl->process(rgba_view(b, w, h), rgba_view(b, w, h));
+        int worst = 0;
+        std::size_t differ = 0;
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            const int d = std::abs(int(a[i]) - int(b[i]));
+            worst = std::max(worst, d);
+            differ += d > 2 ? 1u : 0u;
+        }
+        std::printf("  UV layers, GL vs CPU: max difference %d, %zu of %zu values differ by more than 2\n", worst, differ,
+                    a.size());
+        CHECK(differ * 1000 <= a.size());  // edge pixels may take the neighbouring triangle's rasterisation
+    }
+    // Intensity 0: nothing is drawn.
+    p.contour.intensity = 0.0f;
+    p.eyeliner.intensity = 0.0f;
+    cpu.set_makeup(p);
+    std::vector<uint8_t> c = before;
+    cpu.process(rgba_view(c, w, h), rgba_view(c, w, h));
+    CHECK(c == before);
 }
 
 int main() { return check::run_all(); }

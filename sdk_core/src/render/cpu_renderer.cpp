@@ -20,7 +20,10 @@ public:
         if (state.reshape_active()) reshape_.apply(build_reshape_field(state.reshape, state.faces, frame.width, frame.height), frame);
         if (state.beauty_active()) beauty_.apply(state.beauty, build_beauty_grid(state.faces, frame.width, frame.height), frame);
         if (state.makeup_active()) {
-            makeup_cpu(state.makeup, build_makeup_grid(state.makeup, state.faces, frame.width, frame.height), frame);
+            MakeupGrid grid = build_makeup_grid(state.makeup, state.faces, frame.width, frame.height);
+            MakeupFine fine;
+            paint_uv_layers(state.makeup, state.makeup_masks, state.faces, grid, fine);
+            makeup_cpu(state.makeup, grid, fine, frame);
         }
         if (!state.color_is_identity()) color_grade_cpu(state.color, state.lut.get(), frame);
         if (state.stickers_active()) draw_stickers_cpu(state.stickers, state.faces, frame);

@@ -10,6 +10,7 @@
 #include "effects/beauty/beauty_params.h"
 #include "effects/color/color_params.h"
 #include "effects/color/lut3d.h"
+#include "effects/makeup/makeup_masks.h"
 #include "effects/makeup/makeup_params.h"
 #include "effects/stickers/sticker_scene.h"
 #include "image/image.h"
@@ -22,6 +23,7 @@ struct EffectState {
     BeautyParams beauty;
     ReshapeParams reshape;
     MakeupParams makeup;
+    MakeupMasks makeup_masks;      // the UV-layout layers' masks (each layer that is on has one)
     std::vector<FaceShape> faces;  // the faces of this frame, for the face effects
     StickerFrame stickers;         // this frame's stickers and face masks (drawn last, over the filter)
     BackgroundParams background;   // drawn first, behind the person of person_mask

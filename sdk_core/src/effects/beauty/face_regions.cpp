@@ -23,13 +23,14 @@ const std::vector<int> kToneSamples = {50, 280, 101, 330, 151, 108, 337, 205, 42
 
 namespace face_regions {
 
-void fill_polygon(const std::vector<Vec2>& poly, int w, int h, std::vector<float>& plane) {
+void fill_polygon(const std::vector<Vec2>& poly, int x0, int y0, int x1, int y1, std::vector<float>& plane) {
     float ymin = poly[0].y, ymax = poly[0].y;
     for (const Vec2& p : poly) {
         ymin = std::min(ymin, p.y);
         ymax = std::max(ymax, p.y);
     }
-    const int ya = std::max(0, static_cast<int>(std::floor(ymin))), yb = std::min(h - 1, static_cast<int>(std::ceil(ymax)));
+    const int bw = x1 - x0;
+    const int ya = std::max(y0, static_cast<int>(std::floor(ymin))), yb = std::min(y1 - 1, static_cast<int>(std::ceil(ymax)));
     std::vector<float> xs;
     for (int y = ya; y <= yb; ++y) {
         const float cy = static_cast<float>(y) + 0.5f;
@@ -41,11 +42,15 @@ void fill_polygon(const std::vector<Vec2>& poly, int w, int h, std::vector<float
         std::sort(xs.begin(), xs.end());
         for (std::size_t i = 0; i + 1 < xs.size(); i += 2) {
             // Pixel x is inside when its centre x + 0.5 lies in [xs[i], xs[i+1]).
-            const int xa = std::max(0, static_cast<int>(std::ceil(xs[i] - 0.5f)));
-            const int xb = std::min(w - 1, static_cast<int>(std::ceil(xs[i + 1] - 0.5f)) - 1);
-            for (int x = xa; x <= xb; ++x) plane[static_cast<std::size_t>(y) * w + x] = 1.0f;
+            const int xa = std::max(x0, static_cast<int>(std::ceil(xs[i] - 0.5f)));
+            const int xb = std::min(x1 - 1, static_cast<int>(std::ceil(xs[i + 1] - 0.5f)) - 1);
+            for (int x = xa; x <= xb; ++x) plane[static_cast<std::size_t>(y - y0) * bw + (x - x0)] = 1.0f;
         }
     }
+}
+
+void fill_polygon(const std::vector<Vec2>& poly, int w, int h, std::vector<float>& plane) {
+    fill_polygon(poly, 0, 0, w, h, plane);
 }
 
 std::vector<Vec2> outline(const FaceShape& f, const std::vector<int>& idx, float inv_factor, float grow) {

@@ -39,6 +39,8 @@ struct Vec2 {
 };
 // Even-odd fill of a polygon (grid coordinates), sampled at pixel centres, into `plane` (set to 1).
 void fill_polygon(const std::vector<Vec2>& poly, int w, int h, std::vector<float>& plane);
+// The same, clipped to the box [x0, x1) x [y0, y1) of the grid, into a plane of the box's size.
+void fill_polygon(const std::vector<Vec2>& poly, int x0, int y0, int x1, int y1, std::vector<float>& plane);
 // Separable box blur of radius r inside the box [x0, x1) x [y0, y1), edges clamped to the box.
 void box_blur(std::vector<float>& plane, int w, int x0, int y0, int x1, int y1, int r);
 // The outline `idx` of face `f` in grid coordinates (frame / factor), scaled by `grow` about its centroid.

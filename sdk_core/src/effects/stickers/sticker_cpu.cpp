@@ -4,6 +4,7 @@
 #include <cmath>
 #include <memory>
 
+#include "effects/stickers/mesh_raster.h"
 #include "face/face_topology.h"
 
 namespace meiyan {
@@ -94,29 +95,16 @@ void draw_face_mask(const StickerDraw& d, const SpriteImage& img, const FaceShap
     for (int t : front_facing_triangles(face)) {
         const std::uint16_t* tri = topo.triangles[static_cast<std::size_t>(t)];
         const FacePoint p[3] = {face.points[tri[0]], face.points[tri[1]], face.points[tri[2]]};
-        const float area = (p[1].x - p[0].x) * (p[2].y - p[0].y) - (p[1].y - p[0].y) * (p[2].x - p[0].x);
-        if (std::fabs(area) < 1e-6f) continue;
-        const Box b = bounds(p, 3, frame.width, frame.height);
         const float* uv0 = topo.uv[tri[0]];
         const float* uv1 = topo.uv[tri[1]];
         const float* uv2 = topo.uv[tri[2]];
-        for (int y = b.y0; y < b.y1; ++y) {
-            uint8_t* row = frame.data[0] + static_cast<std::ptrdiff_t>(y) * frame.stride[0];
-            const float cy = static_cast<float>(y) + 0.5f;
-            for (int x = b.x0; x < b.x1; ++x) {
-                const float cx = static_cast<float>(x) + 0.5f;
-                // barycentric weights of the pixel centre
-                const float w0 = ((p[1].x - cx) * (p[2].y - cy) - (p[1].y - cy) * (p[2].x - cx)) / area;
-                const float w1 = ((p[2].x - cx) * (p[0].y - cy) - (p[2].y - cy) * (p[0].x - cx)) / area;
-                const float w2 = 1.0f - w0 - w1;
-                if (w0 < 0.0f || w1 < 0.0f || w2 < 0.0f) continue;
-                const float u = w0 * uv0[0] + w1 * uv1[0] + w2 * uv2[0];
-                const float v = w0 * uv0[1] + w1 * uv1[1] + w2 * uv2[1];
-                const Rgba s = sample(img, u, v);
-                if (s.a <= 0.0f) continue;
-                blend_pixel(row + x * 4, s, d.opacity, d.blend);
-            }
-        }
+        mesh_raster::for_each_pixel(p, frame.width, frame.height, [&](int x, int y, float w0, float w1, float w2) {
+            const float u = w0 * uv0[0] + w1 * uv1[0] + w2 * uv2[0];
+            const float v = w0 * uv0[1] + w1 * uv1[1] + w2 * uv2[1];
+            const Rgba s = sample(img, u, v);
+            if (s.a <= 0.0f) return;
+            blend_pixel(frame.data[0] + static_cast<std::ptrdiff_t>(y) * frame.stride[0] + x * 4, s, d.opacity, d.blend);
+        });
     }
 }
 

@@ -36,6 +36,8 @@ namespace meiyan::gl {
     X(PFNGLUNIFORM2IVPROC, Uniform2iv)                                    \
     X(PFNGLUNIFORM3IPROC, Uniform3i)                                      \
     X(PFNGLUNIFORM4FPROC, Uniform4f)                                      \
+    X(PFNGLUNIFORM4IPROC, Uniform4i)                                      \
+    X(PFNGLBLENDEQUATIONSEPARATEPROC, BlendEquationSeparate)              \
     X(PFNGLGENTEXTURESPROC, GenTextures)                                  \
     X(PFNGLDELETETEXTURESPROC, DeleteTextures)                            \
     X(PFNGLBINDTEXTUREPROC, BindTexture)                                  \

@@ -11,6 +11,7 @@
 #include "render/gl/egl_context.h"
 #include "render/gl/gl_api.h"
 #include "render/gl/gl_background.h"
+#include "render/gl/gl_makeup.h"
 #include "render/gl/gl_program.h"
 #include "render/gl/gl_stickers.h"
 
@@ -49,6 +50,8 @@ public:
         api.GetIntegerv(GL_BLEND_DST_RGB, &blend_func_[1]);
         api.GetIntegerv(GL_BLEND_SRC_ALPHA, &blend_func_[2]);
         api.GetIntegerv(GL_BLEND_DST_ALPHA, &blend_func_[3]);
+        api.GetIntegerv(GL_BLEND_EQUATION_RGB, &blend_equation_[0]);
+        api.GetIntegerv(GL_BLEND_EQUATION_ALPHA, &blend_equation_[1]);
         api.GetFloatv(GL_COLOR_CLEAR_VALUE, clear_color_);
     }
     ~StateGuard() {
@@ -69,6 +72,7 @@ public:
         api_.BindBuffer(GL_ARRAY_BUFFER, static_cast<GLuint>(array_buffer_));
         api_.BlendFuncSeparate(static_cast<GLenum>(blend_func_[0]), static_cast<GLenum>(blend_func_[1]),
                                static_cast<GLenum>(blend_func_[2]), static_cast<GLenum>(blend_func_[3]));
+        api_.BlendEquationSeparate(static_cast<GLenum>(blend_equation_[0]), static_cast<GLenum>(blend_equation_[1]));
         api_.ClearColor(clear_color_[0], clear_color_[1], clear_color_[2], clear_color_[3]);
     }
     StateGuard(const StateGuard&) = delete;
@@ -82,6 +86,7 @@ private:
     GLint texture_2d_[kUnits] = {}, texture_3d_[kUnits] = {};
     GLboolean blend_ = GL_FALSE, depth_ = GL_FALSE, scissor_ = GL_FALSE, cull_ = GL_FALSE;
     GLint array_buffer_ = 0, blend_func_[4] = {GL_ONE, GL_ZERO, GL_ONE, GL_ZERO};
+    GLint blend_equation_[2] = {GL_FUNC_ADD, GL_FUNC_ADD};
     GLfloat clear_color_[4] = {0, 0, 0, 0};
 };
 
@@ -112,6 +117,7 @@ public:
         beauty_ = gl::Program();
         stickers_.release(api_);
         background_.release(api_);
+        uv_layers_.release(api_);
     }
 
     std::string name() const override { return name_.empty() ? "GL (not yet initialised)" : name_; }
@@ -174,6 +180,7 @@ private:
         makeup_ = gl::Program(api_, dialect, "common/fullscreen.vert.glsl", "makeup/makeup.frag.glsl");
         stickers_.init(api_, dialect);
         background_.init(api_, dialect);
+        uv_layers_.init(api_, dialect);
         api_.GenTextures(kBeautyTextures, beauty_tex_);
         GLuint textures[3];
         api_.GenTextures(3, textures);
@@ -325,22 +332,40 @@ private:
         api_.TexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, data);
     }
 
+    // The procedural masks come from the CPU grid; the UV-layout layers are drawn through the mesh here.
     void draw_makeup(const EffectState& state, GLuint in_tex, GLuint out_tex, int w, int h) {
         const MakeupGrid grid = build_makeup_grid(state.makeup, state.faces, w, h);
+        require_masks(state.makeup, state.makeup_masks);
         upload_grid(beauty_tex_[kMakeupMask], makeup_w_, makeup_h_, grid.width, grid.height, grid.mask.data());
+        const gl::UvLayerPass::Textures painted = uv_layers_.draw(api_, state, grid.width, grid.height, grid.factor, w, h);
+        api_.BindVertexArray(vao_);
         set_target(out_tex, w, h);
         const gl::Program& p = makeup_;
         api_.UseProgram(p.id());
         bind_input(p, 0, "u_image", in_tex);
         bind_input(p, 1, "u_mask", beauty_tex_[kMakeupMask]);
+        // unused samplers still get a texture of their own unit: the procedural mask stands in
+        bind_input(p, 2, "u_painted", painted.painted ? painted.painted : beauty_tex_[kMakeupMask]);
+        bind_input(p, 3, "u_fine", painted.fine ? painted.fine : beauty_tex_[kMakeupMask]);
+        api_.Uniform1i(p.uniform("u_painted_on"), painted.painted ? 1 : 0);
+        api_.Uniform1i(p.uniform("u_fine_on"), painted.fine ? 1 : 0);
         api_.Uniform1i(p.uniform("u_factor"), grid.factor);
         api_.Uniform2i(p.uniform("u_grid_size"), grid.width, grid.height);
         const MakeupParams& m = state.makeup;
-        api_.Uniform4f(p.uniform("u_lips"), m.lips.color[0], m.lips.color[1], m.lips.color[2], m.lips.intensity);
-        api_.Uniform4f(p.uniform("u_blush"), m.blush.color[0], m.blush.color[1], m.blush.color[2], m.blush.intensity);
-        api_.Uniform4f(p.uniform("u_brows"), m.brows.color[0], m.brows.color[1], m.brows.color[2], m.brows.intensity);
-        api_.Uniform3i(p.uniform("u_blend"), static_cast<GLint>(m.lips.blend), static_cast<GLint>(m.blush.blend),
-                       static_cast<GLint>(m.brows.blend));
+        auto layer = [&](const char* name, const MakeupLayer& l) {
+            api_.Uniform4f(p.uniform(name), l.color[0], l.color[1], l.color[2], l.intensity);
+        };
+        layer("u_lips", m.lips);
+        layer("u_blush", m.blush);
+        layer("u_brows", m.brows);
+        layer("u_eyeshadow", m.eyeshadow);
+        layer("u_eyeliner", m.eyeliner);
+        layer("u_lashes", m.lashes);
+        layer("u_contour", m.contour);
+        layer("u_highlight", m.highlight);
+        auto mode = [](const MakeupLayer& l) { return static_cast<GLint>(l.blend); };
+        api_.Uniform4i(p.uniform("u_blend"), mode(m.lips), mode(m.blush), mode(m.brows), mode(m.eyeshadow));
+        api_.Uniform4i(p.uniform("u_blend_b"), mode(m.eyeliner), mode(m.lashes), mode(m.contour), mode(m.highlight));
         api_.Uniform1f(p.uniform("u_gloss"), m.lip_gloss);
         api_.DrawArrays(GL_TRIANGLES, 0, 3);
     }
@@ -459,6 +484,7 @@ private:
     gl::Program color_grade_, reduce_, bilateral_, skin_tone_, beauty_, reshape_, makeup_;
     gl::StickerPass stickers_;
     gl::BackgroundPass background_;
+    gl::UvLayerPass uv_layers_;
     enum {
         kBeautyReduced,
         kBeautyAcross,
