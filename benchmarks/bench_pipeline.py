@@ -112,7 +112,10 @@ class MeiyanPipeline:
     """meiyan.Engine (CPU renderer) with a tracker; the tracker's share of ``process`` timed apart."""
 
     def __init__(self, backend: str = "native", tier: tiers.Tier | None = None) -> None:
-        self.tracker = meiyan.FaceTracker(backend, threads=1)  # type: ignore[arg-type]
+        if tier is not None and backend == "native":
+            self.tracker = tiers.tracker_for(tier)  # the tier's mesh network (lite: the trained lite mesh)
+        else:
+            self.tracker = meiyan.FaceTracker(backend, threads=1)  # type: ignore[arg-type]
         self.timed = TimedTracker(self.tracker)  # the engine calls track() inside process()
         self.engine = meiyan.Engine("cpu", tracker=self.timed)
         self.engine.set_preset(PRESET)

@@ -147,11 +147,14 @@ def run_sequence(make_tracker: Callable[[bool], meiyan.FaceTracker], frames: lis
     }
 
 
-def run(progress: bool = True, photos: list | None = None, precision: str = "fp32", backend: str = "native") -> dict:
+def run(progress: bool = True, photos: list | None = None, precision: str = "fp32", backend: str = "native",
+        mesh: str = "full", models_dir: Path | None = None) -> dict:
+    """``mesh="lite"``: the tracker with the lite mesh (whose training never saw these photos' people)."""
     photos = photos or _photos()
 
     def make(smoothing: bool) -> meiyan.FaceTracker:
-        return meiyan.FaceTracker(backend, precision=precision, smoothing=smoothing)  # type: ignore[arg-type]
+        return meiyan.FaceTracker(backend, precision=precision, smoothing=smoothing,  # type: ignore[arg-type]
+                                  mesh=mesh, models_dir=models_dir)  # type: ignore[arg-type]
 
     results: dict[str, dict] = {}
     work = [(p, name, frames) for p in photos for name, frames in sequences(p).items()]
@@ -176,6 +179,7 @@ def run(progress: bool = True, photos: list | None = None, precision: str = "fp3
         "commit": commit(),
         "machine": {"platform": platform.platform(), "cpu_features": meiyan.cpu_features()},
         "backend": f"{backend} ({precision}, 1 thread)",
+        "mesh": mesh,
         "frame": {"width": W, "height": H},
         "photos": [p.name for p in photos],
         "summary": summary,

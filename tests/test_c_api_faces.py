@@ -60,7 +60,7 @@ def test_c_api_tracks_faces_like_the_python_api(lib):
     from model_export.data import load_images
 
     photo = load_images(("breakingbad",))[0].image
-    assert lib.meiyan_abi_version() == 3
+    assert lib.meiyan_abi_version() == 4
     engine = ctypes.c_void_p()
     assert lib.meiyan_engine_create(None, ctypes.byref(engine)) == 0
     try:
@@ -104,6 +104,35 @@ def test_c_api_tracks_faces_like_the_python_api(lib):
     finally:
         lib.meiyan_engine_destroy(engine)
 
+
+
+def test_c_api_lite_mesh(lib):
+    """meiyan_engine_enable_faces_mesh (ABI 4): the trained lite mesh through the C API, as in Python."""
+    from model_export.data import load_images
+
+    lib.meiyan_engine_enable_faces_mesh.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int32,
+                                                    ctypes.c_char_p]
+    photo = load_images(("takeo",))[0].image
+    models = str(ROOT / "models").encode()
+    engine = ctypes.c_void_p()
+    assert lib.meiyan_engine_create(None, ctypes.byref(engine)) == 0
+    try:
+        assert lib.meiyan_engine_enable_faces_mesh(engine, models, 1, b"tiny") == 1  # INVALID_ARGUMENT
+        assert b'"full" or "lite"' in lib.meiyan_last_error()
+        assert lib.meiyan_engine_enable_faces_mesh(engine, models, 1, None) == 1
+        assert lib.meiyan_engine_enable_faces_mesh(engine, b"/nonexistent", 1, b"lite") == 3  # IO
+        assert lib.meiyan_engine_enable_faces_mesh(engine, models, 1, b"lite") == 0, lib.meiyan_last_error()
+        out = np.empty_like(photo)
+        assert lib.meiyan_engine_process(engine, bgr_image(photo), bgr_image(out)) == 0
+        faces = (Face * 1)()
+        faces[0].struct_size = ctypes.sizeof(Face)
+        count = ctypes.c_int32()
+        assert lib.meiyan_engine_faces(engine, faces, 1, ctypes.byref(count)) == 0 and count.value == 1
+        expected = meiyan.FaceTracker("native", models_dir=ROOT / "models", mesh="lite").track(photo, timestamp=0.0)
+        pts = np.ctypeslib.as_array(faces[0].landmarks).reshape(468, 3)
+        assert len(expected) == 1 and np.abs(pts[:, :2] - expected[0].landmarks[:, :2]).max() < 0.01
+    finally:
+        lib.meiyan_engine_destroy(engine)
 
 def test_c_api_effect_package(lib, tmp_path):
     """Effect packages through the C API: parse, list images, give pixels, validate, draw, errors."""

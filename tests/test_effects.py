@@ -137,23 +137,33 @@ def test_stickers_stay_attached_at_every_roll_angle(tmp_path: Path) -> None:
     """On the tracking benchmark's full-roll sequences (each photo turned through 360 degrees in
     5-degree steps by a known transform), stickers anchored to mesh points are drawn where the
     tracker puts those points -- within 1 % of the inter-ocular distance at every roll angle -- and
-    their error against the ground truth is measured: the anchor's true place is the consensus of
-    the tracked point over the whole sequence, mapped back into the photo by the known transforms
-    (iBUG annotations cannot serve: mesh points differ from them by definition, 4 to 12 %)."""
+    stay within 3 % of it from the ground truth at every roll angle: the anchor's true place is the
+    consensus of the tracked point over a whole turn, mapped back into the photo by the known
+    transforms (iBUG annotations cannot serve: mesh points differ from them by definition, 4 to
+    12 %).
+
+    The face turns from its first frame, and the turn held to 3 % follows a lead-in of 12 frames
+    (0.4 s) in which the new track settles: its motion is known from its second frame, but its ROI
+    takes about ten to settle on the face, and for some faces (einstein here) the mesh moves its
+    points by about 2 % of the eye distance for a one-pixel shift of its crop, so those first
+    frames reach 5 %. They are printed, and held to their median."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import bench_tracking
 
+    lead_in = 12
     anchors = {"nose_tip": 4, "right_eye_outer": 33, "left_eye_outer": 263, "chin": 152}
     manifest = {"format": "meiyan.effect", "version": 1, "name": "dots", "elements": [
         {"type": "sticker", "id": name, "frames": [f"{name}.png"], "anchor": [k], "width": 0.08,
          "foreshorten": False} for name, k in anchors.items()]}
     pkg = make_package(tmp_path / "dots", manifest, {f"{n}.png": COLORS[i] for i, n in enumerate(anchors)})
-    draw_err, truth_err = [], []
+    draw_err, truth_err, lead_err = [], [], []
     for photo in bench_tracking._photos():
         engine = meiyan.Engine(tracker=meiyan.FaceTracker(max_faces=1), effect=pkg)
+        frames = bench_tracking.sequences(photo)["roll_360"]
         centres, tracked, transforms = [], [], []
-        for i, frame in enumerate(bench_tracking.sequences(photo)["roll_360"]):
-            out = engine.process(frame.image, timestamp=frame.t)
+        for j in range(lead_in + len(frames)):  # the lead-in, then a whole turn on from there
+            i = j % len(frames)
+            out = engine.process(frames[i].image, timestamp=j / 30)
             face = engine.faces[0]
             transforms.append(bench_tracking._placement(photo, 1.0, 5.0 * i, 0, 0))
             row = []
@@ -165,19 +175,22 @@ def test_stickers_stay_attached_at_every_roll_angle(tmp_path: Path) -> None:
             centres.append(row)
             tracked.append(face.landmarks[list(anchors.values()), :2])
         centres_a, tracked_a = np.array(centres), np.array(tracked)
-        # in photo pixels: the tracked anchors of every frame, and their consensus
-        back = np.stack([(t - m[:, 2]) @ np.linalg.inv(m[:, :2]).T for t, m in zip(tracked_a, transforms, strict=True)])
+        # in photo pixels: the tracked anchors of every frame of the turn, and their consensus
+        back = np.stack([(t - m[:, 2]) @ np.linalg.inv(m[:, :2]).T
+                         for t, m in zip(tracked_a[lead_in:], transforms[lead_in:], strict=True)])
         consensus = np.median(back, axis=0)
         for k, m in enumerate(transforms):
             truth = consensus @ m[:, :2].T + m[:, 2]
             iod = float(np.linalg.norm(tracked_a[k, 1] - tracked_a[k, 2]))
             draw_err.append(np.linalg.norm(centres_a[k] - tracked_a[k], axis=1) / iod)
-            truth_err.append(np.linalg.norm(centres_a[k] - truth, axis=1) / iod)
-    d, t = np.array(draw_err), np.array(truth_err)
-    print(f"sticker centre vs tracked anchor: max {d.max():.4f} IOD; vs ground truth: median {np.median(t):.4f}, "
-          f"95th percentile {np.percentile(t, 95):.4f}, max {t.max():.4f} IOD (4 photos x 72 roll angles x 4 anchors)")
+            (truth_err if k >= lead_in else lead_err).append(np.linalg.norm(centres_a[k] - truth, axis=1) / iod)
+    d, t, lead = np.array(draw_err), np.array(truth_err), np.array(lead_err)
+    print(f"sticker centre vs tracked anchor: max {d.max():.4f} IOD; vs ground truth over the turn: median "
+          f"{np.median(t):.4f}, 95th percentile {np.percentile(t, 95):.4f}, max {t.max():.4f} IOD (4 photos x 72 roll "
+          f"angles x 4 anchors); the lead-in's {lead_in} frames: median {np.median(lead):.4f}, max {lead.max():.4f}")
     assert d.max() <= 0.01
-    assert np.median(t) <= 0.03
+    assert t.max() <= 0.03
+    assert np.median(lead) <= 0.02
 
 
 @pytest.mark.parametrize("name", effects.bundled())
@@ -254,7 +267,16 @@ def test_a_package_look_sets_the_engine(tmp_path: Path) -> None:
     plain = meiyan.Engine()
     plain.set_effect("glam_night", apply_look=False)
     assert plain.makeup.lips == 0.0
-    with pytest.raises(ValueError, match=r"look.makeup.eyeliner: unknown layer"):
-        effects.parse_look({"makeup": {"eyeliner": {"color": "#000000", "opacity": 1}}})
+    with pytest.raises(ValueError, match=r"look.makeup.mascara: unknown layer"):
+        effects.parse_look({"makeup": {"mascara": {"color": "#000000", "opacity": 1}}})
+    # the UV-layout layers, with a blend of their own
+    eyes = effects.parse_look({"makeup": {"eyeliner": {"color": "#101010", "opacity": 0.9, "blend": "multiply"},
+                                          "lashes": {"opacity": 0.7}, "highlight": {"opacity": 0.4}}})
+    assert eyes.makeup is not None
+    liner = (eyes.makeup.eyeliner, eyes.makeup.eyeliner_color, eyes.makeup.eyeliner_blend)
+    assert liner == (0.9, "#101010", "multiply")
+    assert (eyes.makeup.lashes, eyes.makeup.highlight, eyes.makeup.contour) == (0.7, 0.4, 0.0)
+    with pytest.raises(ValueError, match=r"look.makeup.contour.blend: must be one of"):
+        effects.parse_look({"makeup": {"contour": {"opacity": 0.5, "blend": "darken"}}})
     with pytest.raises(ValueError, match=r"look.filter: 'sepia' is not a bundled filter"):
         effects.parse_look({"filter": "sepia"})

@@ -1,6 +1,7 @@
 """Golden images of every face effect on the bundled public-domain portrait (``sample:portrait``).
 
-One effect at a time -- each beauty parameter, each reshape parameter, each makeup layer -- and each
+One effect at a time -- each beauty parameter, each reshape parameter, each makeup layer (the procedural
+lips, blush, brows and the UV-layout eyeshadow, eyeliner, lashes, contour, highlight) -- and each
 bundled preset, on the CPU and the GL renderer, driven by the native tracker's landmarks on the
 portrait (computed once, ``FaceTracker(smoothing=False)``). The goldens in ``tests/goldens/`` are the
 CPU output cropped to the face (``CROP``, 176x176 PNG, every pixel any effect changes is inside it).
@@ -28,6 +29,7 @@ import pytest
 
 import meiyan
 from meiyan import BeautyParams, Engine, MakeupParams, ReshapeParams
+from meiyan.beauty import UV_LAYERS
 
 from .conftest import psnr
 
@@ -44,6 +46,8 @@ EFFECTS: dict[str, dict[str, Any]] = {
     "makeup_lip_gloss": {"makeup": MakeupParams(lips=0.8, lip_gloss=1.0)},
     "makeup_blush": {"makeup": MakeupParams(blush=0.8)},
     "makeup_brows": {"makeup": MakeupParams(brows=0.8)},
+    # the layers drawn from the UV-layout masks (meiyan/data/makeup), each with its default colour and blend
+    **{f"makeup_{k}": {"makeup": MakeupParams(**{k: 0.8})} for k in UV_LAYERS},
 }
 CASES = list(EFFECTS) + [f"preset_{p}" for p in meiyan.preset_names()]
 

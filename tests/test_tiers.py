@@ -153,3 +153,33 @@ def test_bench_pipeline_cli_with_a_forced_tier(tmp_path, monkeypatch) -> None:
     assert lite["counters"]["segmentation_runs"] == 2  # frames 1 and 5 of 5
     assert png.stat().st_size > 1000
     assert main(["bench", "pipeline", "--frames", "0", "--quiet"]) == 2  # a clear error, not a crash
+
+
+def test_lite_tier_tracks_with_the_shipped_lite_mesh(tmp_path) -> None:
+    """The lite tier's tracker runs the trained lite mesh (models/face_landmark_lite.*.mynn) and finds the
+    face where the full mesh does; without the lite file it falls back to the full mesh."""
+    assert tiers.TIERS["lite"].mesh == "lite" and tiers.TIERS["standard"].mesh == "full"
+    assert tiers.lite_mesh_available(), "models/ ships face_landmark_lite.*.mynn (model_export train lite-mesh --ship)"
+    photo = cv2.imread(str(ROOT / "bindings" / "meiyan" / "data" / "samples" / "portrait.png"))
+    full = meiyan.FaceTracker(threads=1).track(photo, timestamp=0.0)
+    lite_tracker = tiers.tracker_for("lite")
+    assert lite_tracker.mesh == "lite" and lite_tracker._native.options.max_faces == 1
+    lite = lite_tracker.track(photo, timestamp=0.0)
+    assert len(full) == len(lite) == 1
+    a, b = full[0].landmarks[:, :2], lite[0].landmarks[:, :2]
+    iod = float(np.linalg.norm(a[33] - a[263]))
+    err = float(np.linalg.norm(a - b, axis=1).mean() / iod)
+    print(f"lite vs full mesh on the portrait: NME {err:.4f}")
+    assert err < 0.08
+    # a models folder without the lite file: the full mesh
+    for f in (ROOT / "models").glob("*.mynn"):
+        if not f.name.startswith("face_landmark_lite"):
+            (tmp_path / f.name).symlink_to(f)
+    assert not tiers.lite_mesh_available(tmp_path)
+    assert tiers.tracker_for("lite", models_dir=tmp_path).mesh == "full"
+    with pytest.raises(FileNotFoundError, match="face_landmark_lite"):
+        meiyan.FaceTracker(models_dir=tmp_path, mesh="lite")
+    with pytest.raises(ValueError, match="mesh"):
+        tiers.TIERS["lite"].replace(mesh="tiny")
+    with pytest.raises(ValueError, match="native"):
+        meiyan.FaceTracker("onnx", mesh="lite")

@@ -26,7 +26,9 @@ FACE_OPTIONS = [("smoothing", "beauty", "smoothing"), ("skin-whitening", "beauty
                 ("big-eyes", "reshape", "big_eyes"), ("chin-length", "reshape", "chin_length"),
                 ("nose-width", "reshape", "nose_width"), ("mouth-size", "reshape", "mouth_size"),
                 ("forehead", "reshape", "forehead"), ("lips", "makeup", "lips"), ("lip-gloss", "makeup", "lip_gloss"),
-                ("blush", "makeup", "blush"), ("brows", "makeup", "brows")]
+                ("blush", "makeup", "blush"), ("brows", "makeup", "brows"), ("eyeshadow", "makeup", "eyeshadow"),
+                ("eyeliner", "makeup", "eyeliner"), ("lashes", "makeup", "lashes"), ("contour", "makeup", "contour"),
+                ("highlight", "makeup", "highlight")]
 
 
 def _face_values(args: argparse.Namespace) -> dict[str, dict[str, float]]:
@@ -211,6 +213,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         result = bench.run(frames=args.frames, progress=not args.quiet, tier=tier, target_ms=args.target_ms)
     elif args.suite == "all":
         result = bench.run(quick=args.quick, progress=not args.quiet)
+    elif args.suite == "tracking":
+        result = bench.run(progress=not args.quiet, mesh=args.mesh)
     else:
         result = bench.run(progress=not args.quiet)
     print(bench.format_table(result))
@@ -281,6 +285,8 @@ def parser() -> argparse.ArgumentParser:
     bt = bsub.add_parser("tracking", help="face tracking on synthesised sequences from annotated photos")
     bt.add_argument("--json", help="write the results as JSON")
     bt.add_argument("--plot", help="write a PNG of NME over roll and jitter per sequence")
+    bt.add_argument("--mesh", choices=["full", "lite"], default="full",
+                    help="the tracker's mesh network (lite: face_landmark_lite.*.mynn, trained by model_export)")
     bt.add_argument("--quiet", action="store_true", help="no progress bar")
     bt.set_defaults(fn=cmd_bench)
     be = bsub.add_parser("effects", help="beauty and reshape at 1280x720 on one CPU thread against cv2.bilateralFilter")

@@ -53,16 +53,27 @@ class FaceResult:
 def _to_result(d: dict[str, Any]) -> FaceResult:
     p = d["pose"]
     pose = HeadPose(p["yaw"], p["pitch"], p["roll"], p["rotation"], tuple(p["translation"]), p["scale"])
-    return FaceResult(d["id"], d["presence"], d["landmarks"], d["raw_landmarks"], tuple(d["roi"]), pose,
-                      d["expressions"], d["expressions_active"])
+    return FaceResult(
+        d["id"],
+        d["presence"],
+        d["landmarks"],
+        d["raw_landmarks"],
+        tuple(d["roi"]),
+        pose,
+        d["expressions"],
+        d["expressions_active"],
+    )
 
 
 def _onnx_networks(models_dir: str | os.PathLike[str] | None, precision: Precision, threads: int) -> dict[str, Any]:
     from meiyan import onnx_backend
 
     nets: dict[str, Any] = {}
-    for key, task in (("detector", "face_detection_short_range"), ("mesh", "face_landmark"),
-                      ("detector_full_range", "face_detection_full_range")):
+    for key, task in (
+        ("detector", "face_detection_short_range"),
+        ("mesh", "face_landmark"),
+        ("detector_full_range", "face_detection_full_range"),
+    ):
         try:
             nets[key] = onnx_backend._open_task(task, precision, models_dir, threads)[0]
         except FileNotFoundError:
@@ -86,6 +97,9 @@ class FaceTracker:
         smoothing: One Euro smoothing of the landmarks (``min_cutoff`` Hz, ``beta``).
         threads: threads per network run (1, the default, leaves the other cores to the app; 0: one
             per core). The native engine gives the same landmarks for any count.
+        mesh: ``"full"`` (MediaPipe's 192x192 face mesh) or ``"lite"`` (the 128x128 student trained
+            by ``python -m model_export train lite-mesh``, for slow devices; native backend only;
+            needs ``face_landmark_lite.*.mynn`` in the models folder).
     """
 
     def __init__(
@@ -101,9 +115,14 @@ class FaceTracker:
         rotation_sweep: bool = True,
         redetect_interval: int = 30,
         threads: int = 1,
+        mesh: Literal["full", "lite"] = "full",
     ) -> None:
         if backend not in ("native", "onnx"):
             raise ValueError(f"unknown face backend {backend!r}; available: 'native', 'onnx'")
+        if mesh not in ("full", "lite"):
+            raise ValueError(f"unknown mesh {mesh!r}; available: 'full' (192x192) and 'lite' (128x128, trained here)")
+        if mesh == "lite" and backend != "native":
+            raise ValueError("the lite mesh runs in the native engine only (backend='native')")
         opts = _core.TrackerOptions()
         opts.max_faces = max_faces
         opts.smoothing = smoothing
@@ -121,10 +140,12 @@ class FaceTracker:
             # For "auto", fp32 first: the int8 files trade accuracy for size (see models/manifest.json).
             precisions = ["fp32", "int8"] if precision == "auto" else [precision]
             root = str(models_dir) if models_dir is not None else str(default_models_dir())
-            self._native = _core.FaceTracker.native(root, precisions, options=opts)
+            task = "face_landmark_lite" if mesh == "lite" else "face_landmark"
+            self._native = _core.FaceTracker.native(root, precisions, options=opts, mesh_task=task)
         else:
             nets = _onnx_networks(models_dir, precision, threads or (os.cpu_count() or 1))
             self._native = _core.FaceTracker(nets["detector"], nets["mesh"], nets["detector_full_range"], opts)
+        self.mesh = mesh
         self._t0 = time.monotonic()
 
     def track(

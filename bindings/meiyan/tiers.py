@@ -18,6 +18,10 @@ The knobs (each one the engine or the tracker really has):
 * ``segmentation_interval``, ``segmentation_refine``: :meth:`Engine.enable_segmentation`: the
   person network on every n-th frame, the mask edge refined against each frame or not.
 * ``sharpen``: whether the beauty sharpen pass of the look is kept (off: ``BeautyParams.sharpen = 0``).
+* ``mesh``: the tracker's mesh network, ``"full"`` (192x192) or ``"lite"`` (the 128x128 student trained by
+  ``python -m model_export train lite-mesh``, about 2.3x faster). It is chosen when the tracker is made:
+  :func:`tracker_for` makes one for a tier (the full mesh where no lite file is installed);
+  :func:`apply_tier` sets the other knobs on any tracker.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -50,6 +55,7 @@ class Tier:
     segmentation_interval: int  # person segmentation network on every n-th frame (1..10)
     segmentation_refine: bool  # person mask edge refined against each frame
     sharpen: bool  # keep the look's beauty sharpen pass
+    mesh: Literal["full", "lite"] = "full"  # the tracker's mesh network (see tracker_for)
 
     def __post_init__(self) -> None:
         if self.name not in TIER_NAMES:
@@ -64,6 +70,8 @@ class Tier:
             raise ValueError(f"tracker_threads must be in 0..64, got {self.tracker_threads}")
         if not 1 <= self.segmentation_interval <= 10:
             raise ValueError(f"segmentation_interval must be in 1..10, got {self.segmentation_interval}")
+        if self.mesh not in ("full", "lite"):
+            raise ValueError(f"mesh must be 'full' or 'lite', got {self.mesh!r}")
 
     def replace(self, **changes: Any) -> Tier:
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
@@ -74,7 +82,7 @@ class Tier:
 
 TIERS: dict[str, Tier] = {
     "lite": Tier("lite", max_side=640, max_faces=1, redetect_interval=60, rotation_sweep=False, tracker_threads=1,
-                 segmentation_interval=4, segmentation_refine=False, sharpen=False),
+                 segmentation_interval=4, segmentation_refine=False, sharpen=False, mesh="lite"),
     "standard": Tier("standard", max_side=1280, max_faces=2, redetect_interval=30, rotation_sweep=True,
                      tracker_threads=1, segmentation_interval=2, segmentation_refine=True, sharpen=True),
     "high": Tier("high", max_side=0, max_faces=4, redetect_interval=15, rotation_sweep=True, tracker_threads=0,
@@ -140,6 +148,28 @@ def apply_tier(engine: Engine | None, tracker: FaceTracker | None, tier: Tier | 
         if not t.sharpen and engine.beauty.sharpen != 0.0:
             engine.set_beauty(sharpen=0.0)
     return t
+
+
+def lite_mesh_available(models_dir: str | Path | None = None) -> bool:
+    """Whether the lite mesh's engine file (``face_landmark_lite.{fp32,int8}.mynn``) is installed."""
+    from meiyan.onnx_backend import default_models_dir
+
+    root = Path(models_dir) if models_dir is not None else default_models_dir()
+    return any((root / f"face_landmark_lite.{p}.mynn").is_file() for p in ("fp32", "int8"))
+
+
+def tracker_for(tier: Tier | str, models_dir: str | Path | None = None, **kwargs: Any) -> FaceTracker:
+    """A native :class:`meiyan.FaceTracker` for the tier: its mesh network (the full one where the lite
+    file is not installed) and its tracker options. ``kwargs`` go to ``FaceTracker`` (e.g. ``smoothing``)."""
+    from meiyan.face import FaceTracker
+
+    t = get_tier(tier) if isinstance(tier, str) else tier
+    mesh = t.mesh if t.mesh == "full" or lite_mesh_available(models_dir) else "full"
+    tracker = FaceTracker("native", models_dir=models_dir, mesh=mesh, max_faces=t.max_faces,
+                          redetect_interval=t.redetect_interval, rotation_sweep=t.rotation_sweep,
+                          threads=t.tracker_threads, **kwargs)
+    apply_tier(None, tracker, t)
+    return tracker
 
 
 def fit_size(width: int, height: int, tier: Tier) -> tuple[int, int]:

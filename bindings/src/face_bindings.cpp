@@ -126,8 +126,9 @@ public:
 
     // Native backend: the networks run in the C++ engine from .mynn files, with no Python in the loop.
     static PyFaceTracker native(const std::string& models_dir, const std::vector<std::string>& precisions,
-                                const TrackerOptions& options) {
-        return PyFaceTracker(std::make_unique<FaceTracker>(nn::load_face_networks(models_dir, precisions), options));
+                                const TrackerOptions& options, const std::string& mesh_task) {
+        return PyFaceTracker(
+            std::make_unique<FaceTracker>(nn::load_face_networks(models_dir, precisions, mesh_task), options));
     }
 
     py::list track(const py::array& rgba, double timestamp, int camera_rotation) {
@@ -209,7 +210,7 @@ void register_face(py::module_& m) {
              py::arg("detector"), py::arg("mesh"), py::arg("detector_full_range") = py::none(),
              py::arg("options") = TrackerOptions())
         .def_static("native", &PyFaceTracker::native, py::arg("models_dir"), py::arg("precisions"),
-                    py::arg("options") = TrackerOptions())
+                    py::arg("options") = TrackerOptions(), py::arg("mesh_task") = "face_landmark")
         .def("track", &PyFaceTracker::track, py::arg("rgba"), py::arg("timestamp"), py::arg("camera_rotation") = 0)
         .def("detect", &PyFaceTracker::detect, py::arg("rgba"), py::arg("rotation") = 0)
         .def("stats", &PyFaceTracker::stats)

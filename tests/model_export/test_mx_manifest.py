@@ -29,7 +29,7 @@ def test_every_file_matches_manifest(manifest, models_dir):
     assert totals[".onnx"] <= 8 * 1024 * 1024  # the ONNX set's budget
     assert totals[".mynn"] == manifest["native_total_size"]
     on_disk = {p.name for p in models_dir.iterdir() if p.suffix in (".onnx", ".mynn")}
-    assert on_disk == set(manifest["models"])
+    assert on_disk == set(manifest["models"]) | set(manifest.get("trained", {}))
 
 
 def test_manifest_content(manifest):

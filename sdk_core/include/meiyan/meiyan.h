@@ -29,7 +29,7 @@
 extern "C" {
 #endif
 
-#define MEIYAN_ABI_VERSION 3
+#define MEIYAN_ABI_VERSION 4
 
 typedef enum meiyan_status {
     MEIYAN_OK = 0,
@@ -117,7 +117,8 @@ typedef enum meiyan_blend {
     MEIYAN_BLEND_NORMAL = 0,
     MEIYAN_BLEND_MULTIPLY = 1,
     MEIYAN_BLEND_SOFT_LIGHT = 2,
-    MEIYAN_BLEND_OVERLAY = 3
+    MEIYAN_BLEND_OVERLAY = 3,
+    MEIYAN_BLEND_SCREEN = 4 /* (ABI 4) */
 } meiyan_blend;
 
 typedef struct meiyan_makeup_layer {
@@ -126,14 +127,31 @@ typedef struct meiyan_makeup_layer {
     meiyan_blend blend;
 } meiyan_makeup_layer;
 
-/* (ABI 3) Lipstick, blush and brow tint under masks from the face mesh. */
+/* (ABI 3) Lipstick, blush and brow tint under masks from the face mesh.
+ * (ABI 4) Eyeshadow, eyeliner, lashes, contour and highlight, appended: each drawn from a coverage
+ * mask painted in the face UV layout (docs/face_uv_layout.md) that meiyan_engine_set_makeup_mask
+ * gives the engine. A caller built against ABI 3 passes struct_size 68: those layers are then off. */
 typedef struct meiyan_makeup_params {
     uint32_t struct_size;
     meiyan_makeup_layer lips;
     float lip_gloss;  /* 0 matte .. 1 gloss */
     meiyan_makeup_layer blush;
     meiyan_makeup_layer brows;
+    meiyan_makeup_layer eyeshadow; /* (ABI 4) */
+    meiyan_makeup_layer eyeliner;  /* (ABI 4) */
+    meiyan_makeup_layer lashes;    /* (ABI 4) */
+    meiyan_makeup_layer contour;   /* (ABI 4) */
+    meiyan_makeup_layer highlight; /* (ABI 4) */
 } meiyan_makeup_params;
+
+/* (ABI 4) The makeup layers drawn from UV-layout masks. */
+typedef enum meiyan_makeup_mask {
+    MEIYAN_MAKEUP_MASK_EYESHADOW = 0,
+    MEIYAN_MAKEUP_MASK_EYELINER = 1,
+    MEIYAN_MAKEUP_MASK_LASHES = 2,
+    MEIYAN_MAKEUP_MASK_CONTOUR = 3,
+    MEIYAN_MAKEUP_MASK_HIGHLIGHT = 4
+} meiyan_makeup_mask;
 
 #define MEIYAN_FACE_LANDMARKS 468
 
@@ -176,7 +194,15 @@ MEIYAN_API void meiyan_engine_options_init(meiyan_engine_options* options);
 MEIYAN_API void meiyan_color_params_init(meiyan_color_params* params);
 /* Neutral parameters (everything off; makeup layers get their usual colours and blend modes). */
 MEIYAN_API void meiyan_beauty_params_init(meiyan_beauty_params* params);
+/* (ABI 4) Fills the first struct_size bytes of *params with the defaults and sets params->struct_size
+ * to that size (at most sizeof(meiyan_makeup_params)); below 68, the ABI 3 size, *params is left as it is. */
+MEIYAN_API void meiyan_makeup_params_init_sized(meiyan_makeup_params* params, uint32_t struct_size);
+/* The ABI 3 entry point: fills the ABI 3 fields (68 bytes) only, so that programs built against ABI 3
+ * keep working. Code compiled with this header gets the macro below instead, which passes the size of
+ * the struct it was compiled with (as zlib's deflateInit does). */
 MEIYAN_API void meiyan_makeup_params_init(meiyan_makeup_params* params);
+#define meiyan_makeup_params_init(params) \
+    meiyan_makeup_params_init_sized((params), (uint32_t)sizeof(meiyan_makeup_params))
 
 /* Engine */
 MEIYAN_API meiyan_status meiyan_engine_create(const meiyan_engine_options* options, meiyan_engine** out_engine);
@@ -190,6 +216,13 @@ MEIYAN_API meiyan_status meiyan_engine_set_lut(meiyan_engine* engine, const meiy
  * engine keeps its previous settings. */
 MEIYAN_API meiyan_status meiyan_engine_set_beauty(meiyan_engine* engine, const meiyan_beauty_params* params);
 MEIYAN_API meiyan_status meiyan_engine_set_makeup(meiyan_engine* engine, const meiyan_makeup_params* params);
+/* (ABI 4) The coverage mask of a UV-layout makeup layer: `size` x `size` bytes (1..2048), rows
+ * `stride` bytes apart, row 0 the top of the layout (v = 0), 0 = no makeup .. 255 = full (a PNG's
+ * alpha). The engine copies it. NULL removes the mask. A layer switched on without its mask, or a
+ * mask removed while its layer is on, is MEIYAN_ERROR_UNSUPPORTED. The Python package loads the
+ * bundled masks (meiyan/data/makeup/NAME.png) by itself. */
+MEIYAN_API meiyan_status meiyan_engine_set_makeup_mask(meiyan_engine* engine, meiyan_makeup_mask layer,
+                                                       const uint8_t* coverage, int32_t size, ptrdiff_t stride);
 /* Processes one frame. `out` must have the size of `in`; formats may differ. `in` and `out` may be
  * the same buffer. */
 MEIYAN_API meiyan_status meiyan_engine_process(meiyan_engine* engine, const meiyan_image* in, const meiyan_image* out);
@@ -203,6 +236,12 @@ MEIYAN_API meiyan_status meiyan_engine_process_texture(meiyan_engine* engine, ui
  * Once enabled, every meiyan_engine_process call tracks faces (max_faces: 1..16) and the face
  * effects follow them. */
 MEIYAN_API meiyan_status meiyan_engine_enable_faces(meiyan_engine* engine, const char* models_dir, int32_t max_faces);
+/* (ABI 4) As meiyan_engine_enable_faces, with the mesh network named: "full" (face_landmark.*.mynn,
+ * 192x192) or "lite" (face_landmark_lite.*.mynn, 128x128, trained by `python -m model_export train
+ * lite-mesh`; for slow devices). Another name is MEIYAN_ERROR_INVALID_ARGUMENT; a missing file
+ * MEIYAN_ERROR_IO. */
+MEIYAN_API meiyan_status meiyan_engine_enable_faces_mesh(meiyan_engine* engine, const char* models_dir,
+                                                        int32_t max_faces, const char* mesh);
 /* The clockwise rotation (0, 90, 180, 270) that makes the camera's frames upright. */
 MEIYAN_API meiyan_status meiyan_engine_set_camera_rotation(meiyan_engine* engine, int32_t degrees);
 /* (ABI 3) Threads each face-network run may use: 1 (the default) keeps the engine on the calling thread;

@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "effects/background/background_cpu.h"
+#include "effects/makeup/makeup_masks.h"
 #include "engine/engine.h"
 #include "nn/nn_kernels.h"
 
@@ -34,7 +35,8 @@ static_assert(offsetof(meiyan_image, struct_size) == 0 && offsetof(meiyan_image,
 static_assert(sizeof(meiyan_beauty_params) == 48 && offsetof(meiyan_beauty_params, forehead) == 44,
               "meiyan_beauty_params layout changed");
 static_assert(sizeof(meiyan_makeup_layer) == 20 && offsetof(meiyan_makeup_params, lip_gloss) == 24 &&
-                  offsetof(meiyan_makeup_params, brows) == 48 && sizeof(meiyan_makeup_params) == 68,
+                  offsetof(meiyan_makeup_params, brows) == 48 && offsetof(meiyan_makeup_params, eyeshadow) == 68 &&
+                  offsetof(meiyan_makeup_params, highlight) == 148 && sizeof(meiyan_makeup_params) == 168,
               "meiyan_makeup_params layout changed");
 static_assert(offsetof(meiyan_color_params, brightness) == 4 && sizeof(meiyan_color_params) == 28,
               "meiyan_color_params layout changed");
@@ -46,6 +48,9 @@ static_assert(offsetof(meiyan_face, landmarks) == 12 && offsetof(meiyan_face, ro
               "meiyan_face layout changed");
 
 namespace {
+
+// The size of meiyan_makeup_params in ABI 3 (before the UV-layout layers were appended).
+constexpr uint32_t kMakeupParamsAbi3Size = offsetof(meiyan_makeup_params, eyeshadow);
 
 thread_local std::string g_last_error;
 
@@ -165,14 +170,30 @@ void meiyan_beauty_params_init(meiyan_beauty_params* params) {
     params->struct_size = sizeof(meiyan_beauty_params);
 }
 
-void meiyan_makeup_params_init(meiyan_makeup_params* params) {
-    if (!params) return;
-    *params = meiyan_makeup_params{};
-    params->struct_size = sizeof(meiyan_makeup_params);
-    // the colours and blends the Python MakeupParams starts from (#b3243a, #f07a86, #3d2b1f)
-    params->lips = meiyan_makeup_layer{{179 / 255.0f, 36 / 255.0f, 58 / 255.0f}, 0.0f, MEIYAN_BLEND_MULTIPLY};
-    params->blush = meiyan_makeup_layer{{240 / 255.0f, 122 / 255.0f, 134 / 255.0f}, 0.0f, MEIYAN_BLEND_SOFT_LIGHT};
-    params->brows = meiyan_makeup_layer{{61 / 255.0f, 43 / 255.0f, 31 / 255.0f}, 0.0f, MEIYAN_BLEND_MULTIPLY};
+void meiyan_makeup_params_init_sized(meiyan_makeup_params* params, uint32_t struct_size) {
+    if (!params || struct_size < kMakeupParamsAbi3Size) return;
+    meiyan_makeup_params p{};
+    p.struct_size = static_cast<uint32_t>(std::min<std::size_t>(struct_size, sizeof(meiyan_makeup_params)));
+    // the colours and blends the Python MakeupParams starts from (#b3243a, #f07a86, #3d2b1f, #7c4a5e,
+    // #1c1416, #0e0b0c, #9c7058, #fff1de)
+    auto layer = [](int r, int g, int b, meiyan_blend blend) {
+        return meiyan_makeup_layer{{static_cast<float>(r) / 255.0f, static_cast<float>(g) / 255.0f,
+                                    static_cast<float>(b) / 255.0f}, 0.0f, blend};
+    };
+    p.lips = layer(179, 36, 58, MEIYAN_BLEND_MULTIPLY);
+    p.blush = layer(240, 122, 134, MEIYAN_BLEND_SOFT_LIGHT);
+    p.brows = layer(61, 43, 31, MEIYAN_BLEND_MULTIPLY);
+    p.eyeshadow = layer(124, 74, 94, MEIYAN_BLEND_MULTIPLY);
+    p.eyeliner = layer(28, 20, 22, MEIYAN_BLEND_NORMAL);
+    p.lashes = layer(14, 11, 12, MEIYAN_BLEND_NORMAL);
+    p.contour = layer(156, 112, 88, MEIYAN_BLEND_MULTIPLY);
+    p.highlight = layer(255, 241, 222, MEIYAN_BLEND_SOFT_LIGHT);
+    // only the caller's bytes: a struct from an older header is shorter
+    std::memcpy(params, &p, p.struct_size);
+}
+
+void(meiyan_makeup_params_init)(meiyan_makeup_params* params) {
+    meiyan_makeup_params_init_sized(params, kMakeupParamsAbi3Size);
 }
 
 void meiyan_color_params_init(meiyan_color_params* params) {
@@ -255,12 +276,13 @@ meiyan_status meiyan_engine_set_beauty(meiyan_engine* engine, const meiyan_beaut
 namespace {
 
 meiyan::MakeupLayer makeup_layer(const meiyan_makeup_layer& l, const char* name) {
-    meiyan::require(l.blend >= MEIYAN_BLEND_NORMAL && l.blend <= MEIYAN_BLEND_OVERLAY,
+    const int blend = enum_value(l.blend);
+    meiyan::require(blend >= MEIYAN_BLEND_NORMAL && blend <= MEIYAN_BLEND_SCREEN,
                     std::string("makeup ") + name + ".blend must be a meiyan_blend value");
     meiyan::MakeupLayer out;
     for (int c = 0; c < 3; ++c) out.color[c] = l.color[c];
     out.intensity = l.intensity;
-    out.blend = static_cast<meiyan::BlendMode>(l.blend);
+    out.blend = static_cast<meiyan::BlendMode>(blend);
     return out;
 }
 
@@ -269,13 +291,37 @@ meiyan::MakeupLayer makeup_layer(const meiyan_makeup_layer& l, const char* name)
 meiyan_status meiyan_engine_set_makeup(meiyan_engine* engine, const meiyan_makeup_params* params) {
     return guarded([&] {
         meiyan::Engine& e = engine_of(engine);
-        require_struct(params, params ? params->struct_size : 0, sizeof(meiyan_makeup_params), "params");
+        // ABI 3 callers pass the ABI 3 size: the layers appended since stay off
+        require_struct(params, params ? params->struct_size : 0, kMakeupParamsAbi3Size, "params");
         meiyan::MakeupParams m;
         m.lips = makeup_layer(params->lips, "lips");
         m.lip_gloss = params->lip_gloss;
         m.blush = makeup_layer(params->blush, "blush");
         m.brows = makeup_layer(params->brows, "brows");
+        auto appended = [&](const meiyan_makeup_layer& l, const char* name, meiyan::MakeupLayer& out) {
+            const std::size_t end = static_cast<std::size_t>(reinterpret_cast<const char*>(&l + 1) -
+                                                             reinterpret_cast<const char*>(params));
+            if (params->struct_size >= end) out = makeup_layer(l, name);
+        };
+        appended(params->eyeshadow, "eyeshadow", m.eyeshadow);
+        appended(params->eyeliner, "eyeliner", m.eyeliner);
+        appended(params->lashes, "lashes", m.lashes);
+        appended(params->contour, "contour", m.contour);
+        appended(params->highlight, "highlight", m.highlight);
         e.set_makeup(m);
+    });
+}
+
+meiyan_status meiyan_engine_set_makeup_mask(meiyan_engine* engine, meiyan_makeup_mask layer, const uint8_t* coverage,
+                                            int32_t size, ptrdiff_t stride) {
+    return guarded([&] {
+        meiyan::Engine& e = engine_of(engine);
+        const int l = enum_value(layer);
+        meiyan::require(l >= MEIYAN_MAKEUP_MASK_EYESHADOW && l <= MEIYAN_MAKEUP_MASK_HIGHLIGHT,
+                        "layer is not a meiyan_makeup_mask value: " + std::to_string(l));
+        std::shared_ptr<const meiyan::UvMask> mask;
+        if (coverage) mask = std::make_shared<const meiyan::UvMask>(coverage, size, stride);
+        e.set_makeup_mask(static_cast<meiyan::UvLayer>(l), std::move(mask));
     });
 }
 
@@ -302,6 +348,20 @@ meiyan_status meiyan_engine_enable_faces(meiyan_engine* engine, const char* mode
         meiyan::face::TrackerOptions options;
         options.max_faces = max_faces;
         e.enable_face_tracking(models_dir, options);
+    });
+}
+
+meiyan_status meiyan_engine_enable_faces_mesh(meiyan_engine* engine, const char* models_dir, int32_t max_faces,
+                                             const char* mesh) {
+    return guarded([&] {
+        meiyan::Engine& e = engine_of(engine);
+        require_ptr(models_dir, "models_dir");
+        require_ptr(mesh, "mesh");
+        const std::string m = mesh;
+        meiyan::require(m == "full" || m == "lite", "mesh must be \"full\" or \"lite\", got \"" + m + "\"");
+        meiyan::face::TrackerOptions options;
+        options.max_faces = max_faces;
+        e.enable_face_tracking(models_dir, options, m == "lite" ? "face_landmark_lite" : "face_landmark");
     });
 }
 

@@ -45,7 +45,17 @@ void Engine::set_beauty(const BeautyParams& params) {
 
 void Engine::set_makeup(const MakeupParams& params) {
     params.validate();
+    require_masks(params, state_.makeup_masks);
     state_.makeup = params;
+}
+
+void Engine::set_makeup_mask(UvLayer layer, std::shared_ptr<const UvMask> mask) {
+    const int i = static_cast<int>(layer);
+    require(i >= 0 && i < kUvLayerCount, "unknown makeup layer " + std::to_string(i));
+    MakeupMasks next = state_.makeup_masks;
+    next.layers[static_cast<std::size_t>(i)] = std::move(mask);
+    require_masks(state_.makeup, next);
+    state_.makeup_masks = std::move(next);
 }
 
 void Engine::set_reshape(const ReshapeParams& params) {
@@ -57,10 +67,11 @@ void Engine::set_faces(std::vector<FaceShape> faces) { state_.faces = std::move(
 
 void Engine::set_lut(std::shared_ptr<const Lut3D> lut) { state_.lut = std::move(lut); }
 
-void Engine::enable_face_tracking(const std::string& models_dir, const face::TrackerOptions& options) {
+void Engine::enable_face_tracking(const std::string& models_dir, const face::TrackerOptions& options,
+                                  const std::string& mesh_task) {
     face::TrackerOptions o = options;
     o.threads = threads_;
-    tracker_ = std::make_unique<face::FaceTracker>(nn::load_face_networks(models_dir, {"fp32", "int8"}), o);
+    tracker_ = std::make_unique<face::FaceTracker>(nn::load_face_networks(models_dir, {"fp32", "int8"}, mesh_task), o);
 }
 
 void Engine::set_threads(int threads) {

@@ -37,8 +37,14 @@ public:
     const std::shared_ptr<const Lut3D>& lut() const { return state_.lut; }
     void set_beauty(const BeautyParams& params);  // validates first; the old state stays on error
     const BeautyParams& beauty() const { return state_.beauty; }
-    void set_makeup(const MakeupParams& params);  // validates first; the old state stays on error
+    // Validates first (the old state stays on error); a UV layer switched on needs its mask
+    // (Error UNSUPPORTED otherwise).
+    void set_makeup(const MakeupParams& params);
     const MakeupParams& makeup() const { return state_.makeup; }
+    // The coverage mask of a UV-layout makeup layer (painted in docs/face_uv_layout.md's layout);
+    // null removes it, which fails (UNSUPPORTED) while the layer is on.
+    void set_makeup_mask(UvLayer layer, std::shared_ptr<const UvMask> mask);
+    const std::shared_ptr<const UvMask>& makeup_mask(UvLayer layer) const { return state_.makeup_masks[layer]; }
     void set_reshape(const ReshapeParams& params);  // validates first; the old state stays on error
     const ReshapeParams& reshape() const { return state_.reshape; }
     // The faces the face effects act on (landmarks in frame pixels), until the next call.
@@ -47,7 +53,9 @@ public:
 
     // Tracks faces in every processed frame with the native models in `models_dir` (the .mynn files;
     // fp32 preferred, int8 otherwise); the tracked faces feed the face effects and faces_tracked().
-    void enable_face_tracking(const std::string& models_dir, const face::TrackerOptions& options);
+    // `mesh_task`: "face_landmark" (the full mesh) or "face_landmark_lite" (a trained lite mesh).
+    void enable_face_tracking(const std::string& models_dir, const face::TrackerOptions& options,
+                              const std::string& mesh_task = "face_landmark");
     void disable_face_tracking();
     bool face_tracking() const { return tracker_ != nullptr; }
     const std::vector<face::Face>& faces_tracked() const;

@@ -11,7 +11,6 @@ namespace meiyan::face {
 
 namespace {
 
-constexpr int kMeshSize = 192;
 constexpr float kConfidentDetection = 0.75f;  // upright faces score ~0.85; sideways/upside-down fits ~0.6
 
 // Adds the lifetime of this object to a stage's cumulative seconds.
@@ -34,8 +33,8 @@ constexpr int kForehead = 10, kChin = 152;
 constexpr int kNewFacePasses = 3;  // mesh passes after the first on a new face's detector ROI
 constexpr float kRoiHold = 0.02f;         // a tracked face's ROI moves when it would shift by more (x width)
 constexpr float kRoiHoldRadians = 0.035f;  // ... or turn by more (2 degrees)
-constexpr float kMaxPredictedShift = 0.5f;   // motion prediction only below this shift (x width) per frame
-constexpr float kMaxPredictedTurn = 0.6f;    // ... and this turn (radians) per frame
+constexpr float kRoiMiss = 0.03f;          // a tracked face's landmarks fit an ROI this far off its crop (x width) ...
+constexpr float kRoiMissRadians = 0.052f;  // ... or turned by more (3 degrees): one more pass on that ROI
 constexpr int kLipInnerTop = 13, kLipInnerBottom = 14, kMouthRight = 61, kMouthLeft = 291;
 constexpr int kRightLidTop = 159, kRightLidBottom = 145, kLeftLidTop = 386, kLeftLidBottom = 374;
 constexpr int kRightBrow = 105, kLeftBrow = 334;
@@ -200,7 +199,12 @@ FaceTracker::FaceTracker(FaceNetworks networks, const TrackerOptions& options) :
         check(*nets_.detector_full_range, 192 * 192 * 3, full_anchors_.size() * 16, full_anchors_.size(),
               "full-range detector");
     }
-    check(*nets_.mesh, kMeshSize * kMeshSize * 3, kMeshPoints * 3, 1, "face mesh");
+    // the mesh's input side from its input size: a square RGB crop, 64..256 pixels
+    mesh_size_ = static_cast<int>(std::lround(std::sqrt(static_cast<double>(nets_.mesh->input_size()) / 3.0)));
+    if (mesh_size_ < 64 || mesh_size_ > 256) {
+        fail(MEIYAN_ERROR_INVALID_ARGUMENT, "face mesh network input must be a square RGB crop of 64..256 pixels");
+    }
+    check(*nets_.mesh, static_cast<std::size_t>(mesh_size_) * mesh_size_ * 3, kMeshPoints * 3, 1, "face mesh");
     set_options(options);
 }
 
@@ -248,15 +252,16 @@ std::vector<Detection> FaceTracker::detect(const ImageView& rgba, int rotation_d
 
 bool FaceTracker::run_mesh(const ImageView& rgba, const RotatedRect& roi, Face& face) {
     StageTimer timer(stats_.mesh_seconds);
-    const Affine2 m = roi.crop_to_image(kMeshSize, kMeshSize);
-    input_.resize(static_cast<std::size_t>(kMeshSize) * kMeshSize * 3);
-    crop_to_tensor(rgba, m, kMeshSize, kMeshSize, 0.0f, 1.0f, Border::Replicate, input_.data());
+    const int n = mesh_size_;
+    const Affine2 m = roi.crop_to_image(n, n);
+    input_.resize(static_cast<std::size_t>(n) * n * 3);
+    crop_to_tensor(rgba, m, n, n, 0.0f, 1.0f, Border::Replicate, input_.data());
     const std::vector<const float*> out = nets_.mesh->run(input_.data());
     ++stats_.mesh_runs;
     const float logit = std::clamp(out[1][0], -80.0f, 80.0f);
     face.presence = 1.0f / (1.0f + std::exp(-logit));
     if (face.presence < options_.min_presence) return false;
-    const float z_scale = roi.width / kMeshSize;
+    const float z_scale = roi.width / static_cast<float>(n);
     for (int i = 0; i < kMeshPoints; ++i) {
         const float* p = out[0] + 3 * i;
         const Point2 q = m.apply(p[0], p[1]);
@@ -300,6 +305,7 @@ int FaceTracker::add_new_faces(const ImageView& rgba, const std::vector<Detectio
         if (lost) continue;
         t.face.id = next_id_++;
         t.last_time = timestamp;
+        t.roi_filter.reset(roi_from_landmarks(t.face.raw_landmarks, options_.roi_scale), timestamp);
         tracks_.push_back(std::move(t));
         ++added;
     }
@@ -310,15 +316,19 @@ void FaceTracker::finish(Track& t, double timestamp) {
     StageTimer timer(stats_.post_seconds);
     Face& f = t.face;
     if (options_.smoothing) {
-        if (t.filters.empty()) t.filters.resize(3 * kMeshPoints);
+        if (t.xy_filters.empty()) {
+            t.xy_filters.resize(kMeshPoints);
+            t.z_filters.resize(kMeshPoints);
+        }
         const float dt = static_cast<float>(timestamp - t.last_time);
         const float scale = f.roi.width / options_.roi_scale;
-        for (int i = 0; i < kMeshPoints; ++i) {
-            const Point3& r = f.raw_landmarks[static_cast<std::size_t>(i)];
-            Point3& s = f.landmarks[static_cast<std::size_t>(i)];
-            s.x = t.filters[3 * i].filter(r.x, scale, dt, options_.one_euro);
-            s.y = t.filters[3 * i + 1].filter(r.y, scale, dt, options_.one_euro);
-            s.z = t.filters[3 * i + 2].filter(r.z, scale, dt, options_.one_euro);
+        for (std::size_t i = 0; i < kMeshPoints; ++i) {
+            const Point3& r = f.raw_landmarks[i];
+            Point3& s = f.landmarks[i];
+            s.x = r.x;
+            s.y = r.y;
+            t.xy_filters[i].filter(s.x, s.y, scale, dt, options_.one_euro);
+            s.z = t.z_filters[i].filter(r.z, scale, dt, options_.one_euro);
         }
     } else {
         f.landmarks = f.raw_landmarks;
@@ -336,26 +346,11 @@ const std::vector<Face>& FaceTracker::track(const ImageView& rgba, double timest
     require(std::isfinite(timestamp), "timestamp must be finite");
     ++stats_.frames;
 
-    // 1. Follow every tracked face with an ROI from its last landmarks.
+    // 1. Follow every tracked face with an ROI from its earlier landmarks, moved ahead by its motion
+    // so far: a turning or moving face is then cropped where it is now, not where it was (the mesh
+    // is most accurate on a centred crop).
     for (auto it = tracks_.begin(); it != tracks_.end();) {
-        const RotatedRect fit = roi_from_landmarks(it->face.raw_landmarks, options_.roi_scale);
-        RotatedRect roi = fit;
-        // Constant-velocity prediction from the last two fits: a turning or moving face is then
-        // cropped where it is now, not where it was (the mesh is most accurate on a centred crop).
-        const double span = it->last_time - it->prev_fit_time;
-        if (it->has_prev_fit && span > 1e-4 && timestamp > it->last_time) {
-            const float k = static_cast<float>(std::min((timestamp - it->last_time) / span, 2.0));
-            const float dx = fit.center_x - it->prev_fit.center_x, dy = fit.center_y - it->prev_fit.center_y;
-            const float dr = std::remainder(fit.rotation - it->prev_fit.rotation, 6.2831853f);
-            if (std::hypot(dx, dy) < kMaxPredictedShift * fit.width && std::fabs(dr) < kMaxPredictedTurn) {
-                roi.center_x += k * dx;
-                roi.center_y += k * dy;
-                roi.rotation += k * dr;
-            }
-        }
-        it->prev_fit = fit;
-        it->prev_fit_time = it->last_time;
-        it->has_prev_fit = true;
+        RotatedRect roi = it->roi_filter.predict(timestamp);
         // Keep the last ROI while the new one is within a small margin of it: the mesh handles
         // that much offset, and re-deriving the ROI from every frame's own landmarks otherwise
         // makes a still face's points cycle by a few percent of its size.
@@ -365,7 +360,20 @@ const std::vector<Face>& FaceTracker::track(const ImageView& rgba, double timest
             std::fabs(std::remainder(roi.rotation - last.rotation, 6.2831853f)) < kRoiHoldRadians) {
             roi = last;
         }
-        if (run_mesh(rgba, roi, it->face)) {
+        bool found = run_mesh(rgba, roi, it->face);
+        if (found) {
+            RotatedRect fit = roi_from_landmarks(it->face.raw_landmarks, options_.roi_scale);
+            // The face moved unlike its motion so far (or a new face's first motion): landmarks from a
+            // crop that far off are the least accurate, so the mesh runs again on the ROI they give.
+            // (Size is left out: the mesh takes a few percent of scale in its stride.)
+            if (std::hypot(fit.center_x - roi.center_x, fit.center_y - roi.center_y) > kRoiMiss * roi.width ||
+                std::fabs(std::remainder(fit.rotation - roi.rotation, 6.2831853f)) > kRoiMissRadians) {
+                found = run_mesh(rgba, fit, it->face);
+                fit = roi_from_landmarks(it->face.raw_landmarks, options_.roi_scale);
+            }
+            if (found) it->roi_filter.update(fit, timestamp);
+        }
+        if (found) {
             ++it;
         } else {
             it = tracks_.erase(it);

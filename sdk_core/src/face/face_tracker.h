@@ -9,6 +9,7 @@
 #include "face/geometry.h"
 #include "face/network.h"
 #include "face/one_euro.h"
+#include "face/roi_filter.h"
 #include "image/image.h"
 
 namespace meiyan::face {
@@ -66,7 +67,7 @@ struct TrackerStats {
 struct FaceNetworks {
     std::unique_ptr<Network> detector;             // BlazeFace short range, 128x128, input in [-1, 1]
     std::unique_ptr<Network> detector_full_range;  // optional: 192x192, for small faces
-    std::unique_ptr<Network> mesh;                 // 192x192, input in [0, 1]: 468x3 points + presence logit
+    std::unique_ptr<Network> mesh;  // S x S (192: the full mesh, 128: the lite one), input in [0, 1]: 468x3 points + presence logit
 };
 
 class FaceTracker {
@@ -90,13 +91,10 @@ public:
 private:
     struct Track {
         Face face;
-        std::vector<OneEuroFilter> filters;  // 3 per landmark
+        std::vector<OneEuroFilter2D> xy_filters;  // one per landmark
+        std::vector<OneEuroFilter> z_filters;     // one per landmark
         double last_time = 0;
-        // The ROI the landmarks of the frame before the last gave, and that frame's time: with the
-        // last one, the face's motion, which the next ROI is moved ahead by.
-        RotatedRect prev_fit;
-        double prev_fit_time = 0;
-        bool has_prev_fit = false;
+        RoiFilter roi_filter;  // the next frame's ROI, from this and earlier frames' landmarks
     };
 
     bool run_mesh(const ImageView& rgba, const RotatedRect& roi, Face& face);
@@ -112,6 +110,7 @@ private:
     DetectorSpec full_spec_ = DetectorSpec::full_range();
     std::vector<Point2> short_anchors_, full_anchors_;
     std::vector<float> input_;  // reused tensor buffer
+    int mesh_size_ = 192;       // the mesh network's input side
     std::vector<Track> tracks_;
     std::vector<Face> faces_;
     TrackerStats stats_;

@@ -44,7 +44,10 @@ std::unique_ptr<face::Network> make_network(std::unique_ptr<Model> model) {
     return std::make_unique<ModelNetwork>(std::move(model));
 }
 
-face::FaceNetworks load_face_networks(const std::string& models_dir, const std::vector<std::string>& precisions) {
+face::FaceNetworks load_face_networks(const std::string& models_dir, const std::vector<std::string>& precisions,
+                                      const std::string& mesh_task) {
+    require(mesh_task == "face_landmark" || mesh_task == "face_landmark_lite",
+            "mesh network must be face_landmark or face_landmark_lite, got '" + mesh_task + "'");
     auto load = [&](const std::string& task, bool required) -> std::unique_ptr<face::Network> {
         std::string tried;
         for (const std::string& precision : precisions) {
@@ -57,7 +60,7 @@ face::FaceNetworks load_face_networks(const std::string& models_dir, const std::
     };
     face::FaceNetworks nets;
     nets.detector = load("face_detection_short_range", true);
-    nets.mesh = load("face_landmark", true);
+    nets.mesh = load(mesh_task, true);
     nets.detector_full_range = load("face_detection_full_range", false);
     return nets;
 }
