@@ -81,3 +81,27 @@ def test_int8_files_are_quantised(manifest, models_dir):
 def test_notice(models_dir):
     text = (models_dir / "NOTICE").read_text()
     assert "Apache" in text and "License, Version 2.0" in text and "menpo" in text and "BSD" in text
+
+
+def test_trained_models_are_recorded(manifest, models_dir):
+    """The lite mesh trained here: file, teacher, training and the held-out figures that let it ship."""
+    trained = manifest["trained"]
+    assert set(trained) == {"face_landmark_lite.fp32.mynn"}
+    for name, e in trained.items():
+        data = (models_dir / name).read_bytes()
+        assert len(data) == e["size"] and hashlib.sha256(data).hexdigest() == e["sha256"]
+        assert e["teacher"]["sha256"] == manifest["models"]["face_landmark.fp32.onnx"]["sha256"]
+        assert e["training"]["held_out"] and e["data_sources"]
+        held = set(e["held_out_evaluation"]["held_out_identities"])
+        trained_on = {p for p, d in e["data_sources"].items() if not d["held_out"]}
+        assert held and not held & trained_on  # evaluated on people it never saw
+        d = e["held_out_evaluation"]["decision"]
+        prec = d["precision"]
+        assert d["ships"] and prec == e["precision"]
+        assert d[prec]["nme_ratio"] <= 1.3 and d[prec]["speedup"] >= 2.0
+        assert e["inputs"][0]["shape"] == [1, 128, 128, 3]
+        from meiyan.nn import NativeModel
+
+        m = NativeModel(models_dir / name, expected_name="face_landmark_lite")
+        assert m.input_shape == (1, 128, 128, 3)
+    assert "lite face mesh" in (models_dir / "NOTICE").read_text()
