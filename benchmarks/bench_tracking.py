@@ -5,7 +5,9 @@ transform per frame, so the ground truth moves with it. Sequences: a full 360-de
 0.5x to 2x, fast translation, light changes, a moving occluder and a still face under camera
 noise. Measures: NME (68 mapped mesh points vs the moved annotation, over inter-ocular distance),
 jitter on the still face (RMS px frame to frame, raw and smoothed), lag of the smoothed landmarks
-on motion, track-loss rate, detector runs per frame, and ms per frame per stage.
+on motion, track-loss rate, detector runs per frame, and ms per frame per stage. The timed tracker
+gives 478 points (the mesh and both irises); a third tracker without the iris network, timed on
+the same frames in turn, gives the cost of the iris.
 """
 
 from __future__ import annotations
@@ -114,13 +116,17 @@ def _jitter(tracks: list[np.ndarray]) -> float:
     return float(np.sqrt((d**2).sum(-1).mean()))
 
 
-def run_sequence(make_tracker: Callable[[bool], meiyan.FaceTracker], frames: list[Frame]) -> dict:
-    raw_t, smooth_t = make_tracker(False), make_tracker(True)
-    nme, lost, raw_pts, smooth_pts, ms = [], 0, [], [], []
+def run_sequence(make_tracker: Callable[..., meiyan.FaceTracker], frames: list[Frame]) -> dict:
+    raw_t, smooth_t, no_iris_t = make_tracker(False), make_tracker(True), make_tracker(True, iris=False)
+    nme, lost, raw_pts, smooth_pts, ms, ms_no_iris = [], 0, [], [], [], []
+    raw_iris, smooth_iris = [], []
     for f in frames:
         t0 = time.perf_counter()
         face = _subject(smooth_t.track(f.image, timestamp=f.t), f.truth)
         ms.append((time.perf_counter() - t0) * 1e3)
+        t0 = time.perf_counter()
+        no_iris_t.track(f.image, timestamp=f.t)
+        ms_no_iris.append((time.perf_counter() - t0) * 1e3)
         raw = _subject(raw_t.track(f.image, timestamp=f.t), f.truth)
         if face is None or raw is None or _nme(face.landmarks, f.truth) > 0.5:  # nothing, or another face
             lost += 1
@@ -129,6 +135,9 @@ def run_sequence(make_tracker: Callable[[bool], meiyan.FaceTracker], frames: lis
         nme.append(_nme(face.landmarks, f.truth))
         raw_pts.append(raw.landmarks[:, :2])
         smooth_pts.append(face.landmarks[:, :2])
+        if face.iris is not None and raw.iris is not None:
+            raw_iris.append(raw.iris[:, :2])
+            smooth_iris.append(face.iris[:, :2])
     st = smooth_t.stats
     n = max(1, int(st["frames"]))
     lag = float(np.mean([np.linalg.norm(s.mean(0) - r.mean(0)) for s, r in zip(smooth_pts, raw_pts, strict=True)]))
@@ -140,10 +149,14 @@ def run_sequence(make_tracker: Callable[[bool], meiyan.FaceTracker], frames: lis
         "detector_runs_per_frame": st["detector_runs"] / n,
         "ms_per_frame_median": statistics.median(ms),
         "ms_per_frame_p95": float(np.percentile(ms, 95)),
-        "stage_ms_per_frame": {k: 1e3 * st[f"{k}_seconds"] / n for k in ("detector", "mesh", "post")},
+        "ms_per_frame_median_no_iris": statistics.median(ms_no_iris),
+        "iris_runs_per_frame": st["iris_runs"] / n,
+        "stage_ms_per_frame": {k: 1e3 * st[f"{k}_seconds"] / n for k in ("detector", "mesh", "iris", "post")},
         "jitter_raw_px": _jitter(raw_pts[10:]) if len(raw_pts) > 12 else float("nan"),
         "jitter_smoothed_px": _jitter(smooth_pts[10:]) if len(smooth_pts) > 12 else float("nan"),
         "lag_px_mean": lag,
+        "iris_jitter_raw_px": _jitter(raw_iris[10:]) if len(raw_iris) > 12 else float("nan"),
+        "iris_jitter_smoothed_px": _jitter(smooth_iris[10:]) if len(smooth_iris) > 12 else float("nan"),
     }
 
 
@@ -152,9 +165,9 @@ def run(progress: bool = True, photos: list | None = None, precision: str = "fp3
     """``mesh="lite"``: the tracker with the lite mesh (whose training never saw these photos' people)."""
     photos = photos or _photos()
 
-    def make(smoothing: bool) -> meiyan.FaceTracker:
+    def make(smoothing: bool, iris: bool = True) -> meiyan.FaceTracker:
         return meiyan.FaceTracker(backend, precision=precision, smoothing=smoothing,  # type: ignore[arg-type]
-                                  mesh=mesh, models_dir=models_dir)  # type: ignore[arg-type]
+                                  mesh=mesh, models_dir=models_dir, iris=iris)  # type: ignore[arg-type]
 
     results: dict[str, dict] = {}
     work = [(p, name, frames) for p in photos for name, frames in sequences(p).items()]
@@ -165,7 +178,8 @@ def run(progress: bool = True, photos: list | None = None, precision: str = "fp3
         vals = list(per_photo.values())
         summary[name] = {k: float(np.nanmean([v[k] for v in vals])) for k in
                          ("nme_mean", "track_loss_rate", "detector_runs_per_frame", "ms_per_frame_median",
-                          "jitter_raw_px", "jitter_smoothed_px", "lag_px_mean")}
+                          "ms_per_frame_median_no_iris", "jitter_raw_px", "jitter_smoothed_px", "lag_px_mean",
+                          "iris_jitter_raw_px", "iris_jitter_smoothed_px")}
     # NME at every roll angle in 15-degree steps against the upright frame (roll_360 moves 5 degrees a frame).
     roll_ratio = []
     for per in results["roll_360"].values():
@@ -188,12 +202,14 @@ def run(progress: bool = True, photos: list | None = None, precision: str = "fp3
 
 
 def format_table(result: dict) -> str:
-    lines = ["| sequence | NME | loss | detector/frame | ms/frame | jitter raw px | jitter smoothed px | lag px |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| sequence | NME | loss | detector/frame | ms/frame (478 pts) | ms/frame without iris | jitter raw px"
+             " | jitter smoothed px | lag px | iris jitter raw / smoothed px |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for name, s in result["summary"].items():
         lines.append(f"| {name} | {s['nme_mean']:.4f} | {s['track_loss_rate']:.1%} | {s['detector_runs_per_frame']:.3f}"
-                     f" | {s['ms_per_frame_median']:.1f} | {s['jitter_raw_px']:.2f} | {s['jitter_smoothed_px']:.2f}"
-                     f" | {s['lag_px_mean']:.2f} |")
+                     f" | {s['ms_per_frame_median']:.1f} | {s['ms_per_frame_median_no_iris']:.1f}"
+                     f" | {s['jitter_raw_px']:.2f} | {s['jitter_smoothed_px']:.2f} | {s['lag_px_mean']:.2f}"
+                     f" | {s['iris_jitter_raw_px']:.2f} / {s['iris_jitter_smoothed_px']:.2f} |")
     lines.append(f"\nworst NME ratio over roll angles (0..345, step 15) vs upright: "
                  f"{result['summary']['roll_360']['worst_nme_ratio_vs_upright']:.2f}")
     return "\n".join(lines)

@@ -60,7 +60,7 @@ def test_c_api_tracks_faces_like_the_python_api(lib):
     from model_export.data import load_images
 
     photo = load_images(("breakingbad",))[0].image
-    assert lib.meiyan_abi_version() == 4
+    assert lib.meiyan_abi_version() == 5
     engine = ctypes.c_void_p()
     assert lib.meiyan_engine_create(None, ctypes.byref(engine)) == 0
     try:
@@ -133,6 +133,54 @@ def test_c_api_lite_mesh(lib):
         assert len(expected) == 1 and np.abs(pts[:, :2] - expected[0].landmarks[:, :2]).max() < 0.01
     finally:
         lib.meiyan_engine_destroy(engine)
+
+def test_c_api_iris(lib, tmp_path):
+    """meiyan_engine_face_iris (ABI 5): the 10 iris points as the Python tracker gives them once
+    meiyan_engine_set_iris turns them on (off by default); none without the iris network in the models folder."""
+    import shutil
+
+    from model_export.data import load_images
+
+    lib.meiyan_engine_face_iris.argtypes = [ctypes.c_void_p, ctypes.c_int32, ctypes.POINTER(ctypes.c_float)]
+    photo = load_images(("breakingbad",))[0].image
+    out = np.empty_like(photo)
+    faces = (Face * 4)()
+    for f in faces:
+        f.struct_size = ctypes.sizeof(Face)
+    count = ctypes.c_int32()
+    iris = (ctypes.c_float * 30)()
+    engine = ctypes.c_void_p()
+    assert lib.meiyan_engine_create(None, ctypes.byref(engine)) == 0
+    try:
+        assert lib.meiyan_engine_face_iris(engine, 0, iris) == 1  # no faces yet: index out of range
+        assert lib.meiyan_engine_enable_faces(engine, str(ROOT / "models").encode(), 4) == 0, lib.meiyan_last_error()
+        assert lib.meiyan_engine_process(engine, bgr_image(photo), bgr_image(out)) == 0
+        assert lib.meiyan_engine_face_iris(engine, 0, iris) == 2  # UNSUPPORTED: iris is off by default
+        assert lib.meiyan_engine_set_iris(engine, 2) == 1 and b"0 or 1" in lib.meiyan_last_error()
+        assert lib.meiyan_engine_set_iris(engine, 1) == 0
+        assert lib.meiyan_engine_process(engine, bgr_image(photo), bgr_image(out)) == 0
+        assert lib.meiyan_engine_faces(engine, faces, 4, ctypes.byref(count)) == 0 and count.value == 2
+        expected = meiyan.FaceTracker("native", models_dir=ROOT / "models", iris=True).track(photo, timestamp=0.0)
+        for i, e in enumerate(expected):
+            assert lib.meiyan_engine_face_iris(engine, i, iris) == 0, lib.meiyan_last_error()
+            assert e.iris is not None
+            assert np.abs(np.ctypeslib.as_array(iris).reshape(10, 3) - e.iris).max() < 0.01
+        assert lib.meiyan_engine_face_iris(engine, 2, iris) == 1 and b"out of range" in lib.meiyan_last_error()
+        assert lib.meiyan_engine_face_iris(engine, -1, iris) == 1
+        assert lib.meiyan_engine_face_iris(engine, 0, None) == 1
+        # a models folder without the iris network: faces as before, no iris points
+        for p in (ROOT / "models").glob("*.mynn"):
+            if not p.name.startswith("iris_landmark"):
+                shutil.copyfile(p, tmp_path / p.name)
+        assert lib.meiyan_engine_enable_faces(engine, str(tmp_path).encode(), 4) == 0, lib.meiyan_last_error()
+        assert lib.meiyan_engine_process(engine, bgr_image(photo), bgr_image(out)) == 0
+        assert lib.meiyan_engine_faces(engine, faces, 4, ctypes.byref(count)) == 0 and count.value == 2
+        for f, e in zip(faces[:2], expected, strict=True):
+            assert np.abs(np.ctypeslib.as_array(f.landmarks).reshape(468, 3) - e.landmarks).max() < 0.01
+        assert lib.meiyan_engine_face_iris(engine, 0, iris) == 2 and b"iris" in lib.meiyan_last_error()  # UNSUPPORTED
+    finally:
+        lib.meiyan_engine_destroy(engine)
+
 
 def test_c_api_effect_package(lib, tmp_path):
     """Effect packages through the C API: parse, list images, give pixels, validate, draw, errors."""

@@ -4,7 +4,9 @@ One effect at a time -- each beauty parameter, each reshape parameter, each make
 lips, blush, brows and the UV-layout eyeshadow, eyeliner, lashes, contour, highlight) -- and each
 bundled preset, on the CPU and the GL renderer, driven by the native tracker's landmarks on the
 portrait (computed once, ``FaceTracker(smoothing=False)``). The goldens in ``tests/goldens/`` are the
-CPU output cropped to the face (``CROP``, 176x176 PNG, every pixel any effect changes is inside it).
+CPU output cropped to the face (``CROP``, 176x176 PNG, every pixel any effect changes is inside it);
+the small-feature beauty items (teeth, eyes, under-eye) use tighter crops (``FEATURE_CROPS``) around
+the only pixels they may change, and their tests check that nothing outside the crop changed.
 
 * CPU output vs its golden: PSNR >= 45 dB (the CPU path is deterministic on one machine; other SIMD
   levels or compilers, and the tracker's own arithmetic there, may move it slightly).
@@ -37,10 +39,14 @@ GOLDEN_DIR = Path(__file__).parent / "goldens"
 PORTRAIT = Path(meiyan.__file__).parent / "data" / "samples" / "portrait.png"
 UPDATE = os.environ.get("MEIYAN_UPDATE_GOLDENS") == "1"
 CROP = (72, 32, 176)  # x0, y0, size in the 320x320 portrait: the face and everything its effects move
+# x0, y0, width, height: the mouth opening, the eye openings, the under-eye band (with a margin)
+FEATURE_CROPS = {"beauty_teeth_whiten": (132, 134, 52, 22), "beauty_eye_brighten": (126, 92, 68, 20),
+                 "beauty_dark_circles": (116, 96, 88, 24)}
 CPU_MIN_DB, GL_MIN_DB, NO_OP_DB = 45.0, 38.0, 60.0
 
 EFFECTS: dict[str, dict[str, Any]] = {
     **{f"beauty_{k}": {"beauty": BeautyParams(**{k: 0.8})} for k in ("smoothing", "whitening", "rosy", "sharpen")},
+    **{f"beauty_{k}": {"beauty": BeautyParams(**{k: 1.0})} for k in ("teeth_whiten", "eye_brighten", "dark_circles")},
     **{f"reshape_{k}": {"reshape": ReshapeParams(**{k: 0.8})} for k in ReshapeParams.__dataclass_fields__},
     "makeup_lips": {"makeup": MakeupParams(lips=0.8)},
     "makeup_lip_gloss": {"makeup": MakeupParams(lips=0.8, lip_gloss=1.0)},
@@ -66,12 +72,15 @@ def portrait() -> tuple[np.ndarray, np.ndarray]:
     return image, landmarks
 
 
-def crop(image: np.ndarray) -> np.ndarray:
+def crop(image: np.ndarray, case: str = "") -> np.ndarray:
+    if case in FEATURE_CROPS:
+        x0, y0, w, h = FEATURE_CROPS[case]
+        return np.ascontiguousarray(image[y0:y0 + h, x0:x0 + w])
     x0, y0, size = CROP
     return np.ascontiguousarray(image[y0:y0 + size, x0:x0 + size])
 
 
-def render(backend: str, case: str, portrait: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+def process(backend: str, case: str, portrait: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     image, landmarks = portrait
     if case.startswith("preset_"):
         engine = Engine(backend)  # type: ignore[arg-type]
@@ -79,7 +88,11 @@ def render(backend: str, case: str, portrait: tuple[np.ndarray, np.ndarray]) -> 
     else:
         engine = Engine(backend, **EFFECTS[case])  # type: ignore[arg-type]
     engine.set_faces([landmarks])
-    return crop(engine.process(image))
+    return engine.process(image)
+
+
+def render(backend: str, case: str, portrait: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    return crop(process(backend, case, portrait), case)
 
 
 def golden(case: str) -> np.ndarray:
@@ -103,9 +116,18 @@ def test_cpu_matches_golden(case: str, portrait: tuple[np.ndarray, np.ndarray]) 
     print(f"{case}: CPU vs golden {value:.1f} dB")
     assert value >= CPU_MIN_DB, f"{case}: CPU output vs golden PSNR {value:.1f} dB < {CPU_MIN_DB}"
     # Not a no-op: the effect changes the face (lip gloss: compared with matte lipstick, the layer it acts on).
-    before = crop(portrait[0]) if case != "makeup_lip_gloss" else render("cpu", "makeup_lips", portrait)
+    before = crop(portrait[0], case) if case != "makeup_lip_gloss" else render("cpu", "makeup_lips", portrait)
     change = psnr(out, before)
     assert change < NO_OP_DB, f"{case} hardly changes the face (PSNR {change:.1f} dB vs its input)"
+
+
+@pytest.mark.parametrize("case", list(FEATURE_CROPS))
+def test_feature_goldens_hold_every_change(case: str, portrait: tuple[np.ndarray, np.ndarray]) -> None:
+    full = process("cpu", case, portrait)
+    x0, y0, w, h = FEATURE_CROPS[case]
+    outside = np.ones(full.shape[:2], bool)
+    outside[y0:y0 + h, x0:x0 + w] = False
+    assert np.array_equal(full[outside], portrait[0][outside]), f"{case} changed pixels outside its golden's crop"
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -386,9 +386,11 @@ def test_shipped_mynn_files_match_their_onnx_sources() -> None:
         src = MODELS_DIR / src_name
         if src.is_file():
             assert hashlib.sha256(src.read_bytes()).hexdigest() == sha, f"{path.name} is stale: reconvert {src_name}"
-        else:  # converted from a build-only ONNX (the fp32 full-range detector): the manifest records it
+        else:  # converted from a build-only ONNX (the fp32 full-range detector, the fp32 iris, the trained
+            # lite mesh): the manifest records it
             manifest = json.loads((MODELS_DIR / "manifest.json").read_text())
-            assert manifest["models"][path.name]["converted_from"]["sha256"] == sha, path.name
+            entry = manifest["models"].get(path.name) or manifest["trained"][path.name]
+            assert entry["converted_from"]["sha256"] == sha, path.name
 
 
 # ---------------------------------------------------------------------------------------------

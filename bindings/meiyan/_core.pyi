@@ -57,7 +57,15 @@ class Engine:
     ) -> _Image: ...
     def process_texture(self, in_texture: int, out_texture: int, width: int, height: int) -> None: ...
     def set_beauty(
-        self, *, smoothing: float = 0.0, whitening: float = 0.0, rosy: float = 0.0, sharpen: float = 0.0
+        self,
+        *,
+        smoothing: float = 0.0,
+        whitening: float = 0.0,
+        rosy: float = 0.0,
+        sharpen: float = 0.0,
+        teeth_whiten: float = 0.0,
+        eye_brighten: float = 0.0,
+        dark_circles: float = 0.0,
     ) -> None: ...
     def beauty(self) -> dict[str, float]: ...
     def set_makeup(
@@ -176,6 +184,7 @@ class TrackerOptions:
     rotation_sweep: bool
     roi_scale: float
     threads: int
+    iris: bool
     def __init__(self) -> None: ...
 
 class FaceTracker:
@@ -185,6 +194,7 @@ class FaceTracker:
         mesh: Callable[[npt.NDArray[np.float32]], Sequence[np.ndarray]],
         detector_full_range: Callable[[npt.NDArray[np.float32]], Sequence[np.ndarray]] | None = None,
         options: TrackerOptions = ...,
+        iris: Callable[[npt.NDArray[np.float32]], Sequence[np.ndarray]] | None = None,
     ) -> None: ...
     @staticmethod
     def native(
@@ -194,6 +204,8 @@ class FaceTracker:
     def detect(self, rgba: np.ndarray, rotation: int = 0) -> list[dict[str, Any]]: ...
     def stats(self) -> dict[str, float]: ...
     def reset(self) -> None: ...
+    @property
+    def has_iris_network(self) -> bool: ...
     options: TrackerOptions
 
 def canonical_face_pose(landmarks: np.ndarray) -> tuple[float, float, float, float]: ...

@@ -23,17 +23,24 @@ import numpy as np
 
 @dataclass(frozen=True)
 class BeautyParams:
-    """Skin smoothing, whitening, rosy tint and sharpening, each 0..1 (0 is off).
+    """Skin smoothing, whitening, rosy tint, sharpening and the small features, each 0..1 (0 is off).
 
     They act only inside the faces the engine knows (a tracker's, or :meth:`Engine.set_faces`):
     smoothing, whitening and rosy on skin (the face oval minus eyes, brows, lips and nostrils,
-    gated by the face's own skin colour), sharpening on the whole face oval.
+    gated by the face's own skin colour), sharpening on the whole face oval. ``teeth_whiten`` acts
+    inside the mouth opening (inner lip contour) on bright, low-saturation, yellowish pixels only;
+    ``eye_brighten`` inside the eye openings; ``dark_circles`` on the skin of the band below the
+    lower lids, lifted and neutralised towards the face's skin tone. Each mask is feathered inwards
+    from the mesh outline, so nothing outside it changes.
     """
 
     smoothing: float = 0.0
     whitening: float = 0.0
     rosy: float = 0.0
     sharpen: float = 0.0
+    teeth_whiten: float = 0.0
+    eye_brighten: float = 0.0
+    dark_circles: float = 0.0
 
     def replace(self, **changes: float) -> BeautyParams:
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}

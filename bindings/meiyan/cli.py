@@ -22,6 +22,8 @@ COLOR_FIELDS = [f for f in ColorParams.__dataclass_fields__ if f != "lut_intensi
 # Face-effect options: (option name, parameter object, field). Colour already has --whitening.
 FACE_OPTIONS = [("smoothing", "beauty", "smoothing"), ("skin-whitening", "beauty", "whitening"),
                 ("rosy", "beauty", "rosy"), ("sharpen", "beauty", "sharpen"),
+                ("teeth-whiten", "beauty", "teeth_whiten"), ("eye-brighten", "beauty", "eye_brighten"),
+                ("dark-circles", "beauty", "dark_circles"),
                 ("face-slim", "reshape", "face_slim"), ("v-chin", "reshape", "v_chin"),
                 ("big-eyes", "reshape", "big_eyes"), ("chin-length", "reshape", "chin_length"),
                 ("nose-width", "reshape", "nose_width"), ("mouth-size", "reshape", "mouth_size"),

@@ -1,4 +1,4 @@
-"""Debug drawing of tracking results: mesh points, ids, pose axes and expression scores."""
+"""Debug drawing of tracking results: mesh points, irises, ids, pose axes and expression scores."""
 
 from __future__ import annotations
 
@@ -19,6 +19,12 @@ def draw_faces(image_bgr: np.ndarray, faces: list[FaceResult]) -> np.ndarray:
         r = max(1, round(scale))
         for x, y in face.landmarks[:, :2]:
             cv2.circle(out, (int(round(x)), int(round(y))), r, color, -1, cv2.LINE_AA)
+        if face.iris is not None:  # each iris: a circle through its 4 boundary points' mean radius
+            for k in (0, 5):
+                centre = face.iris[k, :2]
+                radius = float(np.hypot(*(face.iris[k + 1 : k + 5, :2] - centre).T).mean())
+                cv2.circle(out, (int(round(centre[0])), int(round(centre[1]))), max(1, round(radius)), (255, 255, 255),
+                           max(1, round(scale)), cv2.LINE_AA)
         # Pose axes from the nose tip: x red, y green, z (towards the camera) blue, in canonical units.
         origin = face.landmarks[1, :2]
         length = 0.8 * face.pose.scale

@@ -41,6 +41,18 @@ class FaceResult:
     pose: HeadPose
     expressions: dict[str, float] = field(default_factory=dict)  # 0..1
     expressions_active: dict[str, bool] = field(default_factory=dict)  # with hysteresis
+    # 10 x 3, frame pixels, smoothed: the right eye's iris centre + 4 boundary points, then the left
+    # eye's (MediaPipe's refine_landmarks points 468..477); None without the iris network
+    iris: npt.NDArray[np.float32] | None = None
+    raw_iris: npt.NDArray[np.float32] | None = None  # unsmoothed
+
+    @property
+    def landmarks478(self) -> npt.NDArray[np.float32] | None:
+        """The 468 mesh points and the 10 iris points (478 x 3, MediaPipe's refined topology), or None
+        when the tracker ran no iris network."""
+        if self.iris is None:
+            return None
+        return np.concatenate([self.landmarks, self.iris], axis=0)
 
     @property
     def box(self) -> tuple[float, float, float, float]:
@@ -62,6 +74,8 @@ def _to_result(d: dict[str, Any]) -> FaceResult:
         pose,
         d["expressions"],
         d["expressions_active"],
+        d.get("iris"),
+        d.get("raw_iris"),
     )
 
 
@@ -73,11 +87,12 @@ def _onnx_networks(models_dir: str | os.PathLike[str] | None, precision: Precisi
         ("detector", "face_detection_short_range"),
         ("mesh", "face_landmark"),
         ("detector_full_range", "face_detection_full_range"),
+        ("iris", "iris_landmark"),
     ):
         try:
             nets[key] = onnx_backend._open_task(task, precision, models_dir, threads)[0]
         except FileNotFoundError:
-            if key != "detector_full_range":  # optional
+            if key not in ("detector_full_range", "iris"):  # optional
                 raise
             try:
                 nets[key] = onnx_backend._open_task(task, "auto", models_dir, threads)[0]
@@ -100,6 +115,9 @@ class FaceTracker:
         mesh: ``"full"`` (MediaPipe's 192x192 face mesh) or ``"lite"`` (the 128x128 student trained
             by ``python -m model_export train lite-mesh``, for slow devices; native backend only;
             needs ``face_landmark_lite.*.mynn`` in the models folder).
+        iris: run the iris network (``iris_landmark.*``, when the models folder has it) on both eyes
+            of every face: :attr:`FaceResult.iris` and :attr:`FaceResult.landmarks478`. Two more
+            network runs per face and frame, so off by default; the landmarks are the same either way.
     """
 
     def __init__(
@@ -116,6 +134,7 @@ class FaceTracker:
         redetect_interval: int = 30,
         threads: int = 1,
         mesh: Literal["full", "lite"] = "full",
+        iris: bool = False,
     ) -> None:
         if backend not in ("native", "onnx"):
             raise ValueError(f"unknown face backend {backend!r}; available: 'native', 'onnx'")
@@ -133,6 +152,7 @@ class FaceTracker:
         if not 0 <= threads <= 64:
             raise ValueError(f"threads must be in 0..64 (0: one per core), got {threads}")
         opts.threads = threads
+        opts.iris = bool(iris)
         self.backend = backend
         if backend == "native":
             from meiyan.onnx_backend import default_models_dir
@@ -144,7 +164,9 @@ class FaceTracker:
             self._native = _core.FaceTracker.native(root, precisions, options=opts, mesh_task=task)
         else:
             nets = _onnx_networks(models_dir, precision, threads or (os.cpu_count() or 1))
-            self._native = _core.FaceTracker(nets["detector"], nets["mesh"], nets["detector_full_range"], opts)
+            self._native = _core.FaceTracker(
+                nets["detector"], nets["mesh"], nets["detector_full_range"], opts, iris=nets["iris"]
+            )
         self.mesh = mesh
         self._t0 = time.monotonic()
 
@@ -165,6 +187,11 @@ class FaceTracker:
         self._native.reset()
 
     @property
+    def has_iris(self) -> bool:
+        """Whether faces get iris points: the iris network is loaded and ``iris`` is on."""
+        return bool(self._native.has_iris_network and self._native.options.iris)
+
+    @property
     def stats(self) -> dict[str, float]:
-        """Frames, detector and mesh runs, and cumulative seconds per stage since construction."""
+        """Frames, detector, mesh and iris runs, and cumulative seconds per stage since construction."""
         return dict(self._native.stats())

@@ -106,6 +106,9 @@ py::dict beauty_dict(const meiyan::BeautyParams& p) {
     d["whitening"] = p.whitening;
     d["rosy"] = p.rosy;
     d["sharpen"] = p.sharpen;
+    d["teeth_whiten"] = p.teeth_whiten;
+    d["eye_brighten"] = p.eye_brighten;
+    d["dark_circles"] = p.dark_circles;
     return d;
 }
 

@@ -31,16 +31,21 @@ void register_beauty(pybind11::class_<E>& cls) {
     namespace py = pybind11;
     cls.def(
            "set_beauty",
-           [](E& self, float smoothing, float whitening, float rosy, float sharpen) {
+           [](E& self, float smoothing, float whitening, float rosy, float sharpen, float teeth_whiten,
+              float eye_brighten, float dark_circles) {
                meiyan::BeautyParams p;
                p.smoothing = smoothing;
                p.whitening = whitening;
                p.rosy = rosy;
                p.sharpen = sharpen;
+               p.teeth_whiten = teeth_whiten;
+               p.eye_brighten = eye_brighten;
+               p.dark_circles = dark_circles;
                self.native().set_beauty(p);
            },
            py::kw_only(), py::arg("smoothing") = 0.0f, py::arg("whitening") = 0.0f, py::arg("rosy") = 0.0f,
-           py::arg("sharpen") = 0.0f)
+           py::arg("sharpen") = 0.0f, py::arg("teeth_whiten") = 0.0f, py::arg("eye_brighten") = 0.0f,
+           py::arg("dark_circles") = 0.0f)
         .def("beauty", [](E& self) { return beauty_dict(self.native().beauty()); })
         .def(
             "set_makeup",

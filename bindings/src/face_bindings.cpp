@@ -66,10 +66,11 @@ private:
     std::vector<py::array_t<float>> outputs_;  // keeps the returned arrays alive until the next run
 };
 
-py::array_t<float> points_array(const std::array<Point3, kMeshPoints>& pts) {
-    py::array_t<float> a({kMeshPoints, 3});
+template <std::size_t N>
+py::array_t<float> points_array(const std::array<Point3, N>& pts) {
+    py::array_t<float> a({static_cast<py::ssize_t>(N), py::ssize_t{3}});
     auto r = a.mutable_unchecked<2>();
-    for (int i = 0; i < kMeshPoints; ++i) {
+    for (py::ssize_t i = 0; i < static_cast<py::ssize_t>(N); ++i) {
         r(i, 0) = pts[static_cast<std::size_t>(i)].x;
         r(i, 1) = pts[static_cast<std::size_t>(i)].y;
         r(i, 2) = pts[static_cast<std::size_t>(i)].z;
@@ -85,6 +86,8 @@ py::dict face_dict(const Face& f) {
     d["presence"] = f.presence;
     d["landmarks"] = points_array(f.landmarks);
     d["raw_landmarks"] = points_array(f.raw_landmarks);
+    d["iris"] = f.has_iris ? py::object(points_array(f.iris)) : py::object(py::none());
+    d["raw_iris"] = f.has_iris ? py::object(points_array(f.raw_iris)) : py::object(py::none());
     d["roi"] = py::make_tuple(f.roi.center_x, f.roi.center_y, f.roi.width, f.roi.height, f.roi.rotation);
     py::array_t<float> rot({3, 3});
     std::copy(f.pose.rotation, f.pose.rotation + 9, rot.mutable_data());
@@ -115,11 +118,12 @@ std::unique_ptr<Network> wrap(const py::object& fn, std::vector<py::ssize_t> sha
 class PyFaceTracker {
 public:
     PyFaceTracker(const py::object& detector, const py::object& mesh, const py::object& detector_full_range,
-                  const TrackerOptions& options) {
+                  const TrackerOptions& options, const py::object& iris) {
         FaceNetworks nets;
         nets.detector = wrap(detector, {1, 128, 128, 3}, {896 * 16, 896});
         nets.mesh = wrap(mesh, {1, 192, 192, 3}, {kMeshPoints * 3, 1});
         nets.detector_full_range = wrap(detector_full_range, {1, 192, 192, 3}, {2304 * 16, 2304});
+        nets.iris = wrap(iris, {1, 64, 64, 3}, {71 * 3, 5 * 3});
         tracker_ = std::make_unique<FaceTracker>(std::move(nets), options);
     }
     explicit PyFaceTracker(std::unique_ptr<FaceTracker> tracker) : tracker_(std::move(tracker)) {}
@@ -160,6 +164,8 @@ public:
         d["frames"] = tracker_->stats().frames;
         d["detector_runs"] = tracker_->stats().detector_runs;
         d["mesh_runs"] = tracker_->stats().mesh_runs;
+        d["iris_runs"] = tracker_->stats().iris_runs;
+        d["iris_seconds"] = tracker_->stats().iris_seconds;
         d["detector_seconds"] = tracker_->stats().detector_seconds;
         d["mesh_seconds"] = tracker_->stats().mesh_seconds;
         d["post_seconds"] = tracker_->stats().post_seconds;
@@ -167,6 +173,7 @@ public:
     }
 
     void reset() { tracker_->reset(); }
+    bool has_iris_network() const { return tracker_->has_iris_network(); }
     TrackerOptions options() const { return tracker_->options(); }
     void set_options(const TrackerOptions& o) { tracker_->set_options(o); }
 
@@ -204,17 +211,19 @@ void register_face(py::module_& m) {
         .def_readwrite("redetect_interval", &TrackerOptions::redetect_interval)
         .def_readwrite("rotation_sweep", &TrackerOptions::rotation_sweep)
         .def_readwrite("roi_scale", &TrackerOptions::roi_scale)
-        .def_readwrite("threads", &TrackerOptions::threads);
+        .def_readwrite("threads", &TrackerOptions::threads)
+        .def_readwrite("iris", &TrackerOptions::iris);
     py::class_<PyFaceTracker>(m, "FaceTracker")
-        .def(py::init<const py::object&, const py::object&, const py::object&, const TrackerOptions&>(),
+        .def(py::init<const py::object&, const py::object&, const py::object&, const TrackerOptions&, const py::object&>(),
              py::arg("detector"), py::arg("mesh"), py::arg("detector_full_range") = py::none(),
-             py::arg("options") = TrackerOptions())
+             py::arg("options") = TrackerOptions(), py::arg("iris") = py::none())
         .def_static("native", &PyFaceTracker::native, py::arg("models_dir"), py::arg("precisions"),
                     py::arg("options") = TrackerOptions(), py::arg("mesh_task") = "face_landmark")
         .def("track", &PyFaceTracker::track, py::arg("rgba"), py::arg("timestamp"), py::arg("camera_rotation") = 0)
         .def("detect", &PyFaceTracker::detect, py::arg("rgba"), py::arg("rotation") = 0)
         .def("stats", &PyFaceTracker::stats)
         .def("reset", &PyFaceTracker::reset)
+        .def_property_readonly("has_iris_network", &PyFaceTracker::has_iris_network)
         .def_property("options", &PyFaceTracker::options, &PyFaceTracker::set_options);
     m.def("canonical_face_pose", [](const py::array_t<float, py::array::c_style | py::array::forcecast>& pts) {
         if (pts.ndim() != 2 || pts.shape(0) != kMeshPoints || pts.shape(1) != 3) {

@@ -93,6 +93,41 @@ TEST_CASE("the mask covers cheeks, not eyes, lips or the background") {
     CHECK_EQ(g.tone_samples.size(), face_regions::kToneSamples.size() * 2);
 }
 
+TEST_CASE("feature masks: mouth, eye openings and under-eye band from the mesh, feathered inwards") {
+    const int w = 640, h = 480;
+    const FaceShape f = synthetic_face(320, 240, 120);
+    BeautyParams all;
+    all.teeth_whiten = all.eye_brighten = all.dark_circles = 1.0f;
+    const FeatureMask m = build_feature_mask({f}, w, h, all);
+    CHECK(!m.empty());
+    auto at = [&](float x, float y, int c) -> int {
+        const int ix = static_cast<int>(x) - m.x0, iy = static_cast<int>(y) - m.y0;
+        if (ix < 0 || iy < 0 || ix >= m.width || iy >= m.height) return 0;
+        return m.rgba[(static_cast<std::size_t>(iy) * m.width + ix) * 4 + static_cast<std::size_t>(c)];
+    };
+    auto mid = [&](int a, int b, int c) {
+        return at(0.5f * (f.points[a].x + f.points[b].x), 0.5f * (f.points[a].y + f.points[b].y), c);
+    };
+    CHECK(mid(159, 145, 1) > 0);  // between the right eye's lids: eye opening
+    CHECK(mid(386, 374, 1) > 0);
+    CHECK(mid(159, 145, 0) == 0 && mid(159, 145, 2) == 0);
+    CHECK(at(f.points[50].x, f.points[50].y, 1) == 0);  // cheek: no eye
+    CHECK(at(5, 5, 0) == 0 && at(5, 5, 1) == 0 && at(5, 5, 2) == 0);
+    // every mask is 0 on its outline's points (the feather reaches inwards only)
+    for (int i : face_regions::kRightEye) CHECK(at(f.points[static_cast<std::size_t>(i)].x, f.points[static_cast<std::size_t>(i)].y, 1) < 128);
+    CHECK(build_feature_mask({synthetic_face(-5000, 9000, 40)}, w, h, all).empty());
+    BeautyParams eyes_only;
+    eyes_only.eye_brighten = 0.5f;
+    const FeatureMask e = build_feature_mask({f}, w, h, eyes_only);
+    int other = 0, eye = 0;
+    for (std::size_t i = 0; i < e.rgba.size(); i += 4) {
+        other += e.rgba[i] + e.rgba[i + 2];
+        eye += e.rgba[i + 1] > 0;
+    }
+    CHECK_EQ(other, 0);
+    CHECK(eye > 0);
+}
+
 TEST_CASE("beauty smooths skin and never writes outside the masks") {
     const int w = 400, h = 300;
     std::vector<uint8_t> px = skin_noise(w, h, 12, 7), before = px;
@@ -102,7 +137,7 @@ TEST_CASE("beauty smooths skin and never writes outside the masks") {
     p.smoothing = 1.0f;
     p.whitening = 0.5f;
     BeautyCpu cpu;
-    cpu.apply(p, g, rgba_view(px, w, h));
+    cpu.apply(p, g, FeatureMask{}, rgba_view(px, w, h));
     const int cx = static_cast<int>(f.points[50].x), cy = static_cast<int>(f.points[50].y);
     CHECK(local_variance(px, w, cx - 6, cy - 6, cx + 6, cy + 6) < 0.5 * local_variance(before, w, cx - 6, cy - 6, cx + 6, cy + 6));
     int changed_outside = 0;

@@ -1,8 +1,11 @@
 // Face-pipeline geometry without networks: anchors, NMS, ROIs, head pose, One Euro filtering.
+#include <algorithm>
 #include <cmath>
+#include <memory>
 #include <random>
 
 #include "check.h"
+#include "core/error.h"
 #include "face/blazeface.h"
 #include "face/face_tracker.h"
 #include "face/one_euro.h"
@@ -87,6 +90,66 @@ TEST_CASE("ROI from landmarks follows roll and size") {
         CHECK_NEAR(std::remainder(got - r, 360.0), 0.0, 0.5);
         CHECK(roi.width > 150 && roi.width < 400);
         CHECK_NEAR(roi.width, roi.height, 1e-3);
+    }
+}
+
+TEST_CASE("eye ROI: centred between the eye corners, turned along them, 2.3x their extent") {
+    for (double r : {0.0, 20.0, 45.0, 90.0, 180.0, -135.0}) {
+        const auto pts = posed_face(10, -5, r, 150, 320, 240);
+        for (const bool left : {false, true}) {
+            const Point3 a = pts[left ? 362 : 33], b = pts[left ? 263 : 133];  // the eye's corners, image-left first when upright
+            const RotatedRect roi = eye_roi(pts, left);
+            CHECK_NEAR(roi.center_x, (a.x + b.x) / 2, 1e-3);
+            CHECK_NEAR(roi.center_y, (a.y + b.y) / 2, 1e-3);
+            CHECK_NEAR(roi.width, 2.3f * std::max(std::fabs(a.x - b.x), std::fabs(a.y - b.y)), 1e-3);
+            CHECK_NEAR(roi.width, roi.height, 1e-6);
+            CHECK_NEAR(std::remainder(roi.rotation - std::atan2(b.y - a.y, b.x - a.x), 6.283185307), 0.0, 1e-5);
+            // the canonical eye's corners are level to within a few degrees: the ROI turns with the face
+            CHECK_NEAR(std::remainder(roi.rotation * 180 / 3.14159265358979 - r, 360.0), 0.0, 8.0);
+        }
+    }
+}
+
+namespace {
+// A network of given sizes that never runs (the tracker checks sizes when it is built).
+class SizedNetwork final : public Network {
+public:
+    SizedNetwork(std::size_t input, std::size_t out0, std::size_t out1) : input_(input), out_{out0, out1} {}
+    std::vector<const float*> run(const float*) override { return {}; }
+    std::size_t input_size() const override { return input_; }
+    std::size_t output_size(std::size_t i) const override { return out_[i]; }
+
+private:
+    std::size_t input_;
+    std::size_t out_[2];
+};
+
+FaceNetworks sized_networks() {
+    FaceNetworks n;
+    n.detector = std::make_unique<SizedNetwork>(128 * 128 * 3, 896 * 16, 896);
+    n.mesh = std::make_unique<SizedNetwork>(192 * 192 * 3, kMeshPoints * 3, 1);
+    return n;
+}
+}  // namespace
+
+TEST_CASE("tracker: the iris network is optional and its sizes are checked") {
+    FaceTracker without(sized_networks(), TrackerOptions{});
+    CHECK(!without.has_iris_network());
+    CHECK(TrackerOptions{}.iris);  // on by default: it runs whenever the network is there
+    FaceNetworks nets = sized_networks();
+    nets.iris = std::make_unique<SizedNetwork>(64 * 64 * 3, 71 * 3, 5 * 3);
+    FaceTracker with(std::move(nets), TrackerOptions{});
+    CHECK(with.has_iris_network());
+    for (const std::size_t bad_iris_out : {std::size_t{4 * 3}, std::size_t{10 * 3}}) {
+        FaceNetworks wrong = sized_networks();
+        wrong.iris = std::make_unique<SizedNetwork>(64 * 64 * 3, 71 * 3, bad_iris_out);
+        bool threw = false;
+        try {
+            FaceTracker t(std::move(wrong), TrackerOptions{});
+        } catch (const meiyan::Error&) {
+            threw = true;
+        }
+        CHECK(threw);
     }
 }
 

@@ -5,6 +5,9 @@ uniform highp sampler2D u_image;
 uniform highp sampler2D u_smooth;  // reduced grid, bilateral-filtered
 uniform highp sampler2D u_mask;    // reduced grid: r = skin, g = face
 uniform highp sampler2D u_tone;    // 1x1: the skin tone
+uniform highp sampler2D u_features;  // full resolution over a frame box: r = mouth, g = eyes, b = under-eye
+uniform ivec2 u_features_origin;
+uniform ivec2 u_features_size;     // 0 x 0: no feature masks
 uniform int u_factor;
 uniform ivec2 u_grid_size;
 uniform ivec2 u_image_size;
@@ -12,6 +15,9 @@ uniform float u_smoothing;
 uniform float u_whitening;
 uniform float u_rosy;
 uniform float u_sharpen;
+uniform float u_teeth_whiten;
+uniform float u_eye_brighten;
+uniform float u_dark_circles;
 
 out vec4 frag_color;
 
@@ -21,6 +27,18 @@ const float kSkinChromaSigma = 0.07;
 const float kSharpenGain = 1.5;
 const float kRosyStrength = 0.6;
 const vec3 kRosyTint = vec3(1.0, 0.88, 0.92);
+const vec2 kTeethLumaEdge = vec2(0.30, 0.55);
+const vec2 kTeethSatEdge = vec2(0.20, 0.45);
+const vec2 kTeethYellowEdge = vec2(-0.02, 0.04);
+const float kTeethDeyellow = 0.8;
+const float kTeethLift = 0.12;
+const float kEyeContrast = 0.35;
+const float kEyeLift = 0.30;
+const vec2 kEyeLumaEdge = vec2(0.25, 0.75);
+const float kDarkChromaSigma = 0.12;
+const float kDarkLift = 0.8;
+const float kDarkNeutralise = 0.7;
+const vec2 kDarkDepthEdge = vec2(0.15, 0.30);
 
 vec2 chroma(vec3 c) {
     return vec2(-0.168736 * c.r - 0.331264 * c.g + 0.5 * c.b, 0.5 * c.r - 0.418688 * c.g - 0.081312 * c.b);
@@ -41,17 +59,54 @@ vec4 grid_bilinear(highp sampler2D plane, vec2 uv) {
     return top + (bottom - top) * a.y;
 }
 
+// beauty::apply_features in beauty_cpu.cpp: dark circles, teeth, eyes.
+vec3 apply_features(vec3 rgb, vec3 fm, vec2 dc, vec3 tone) {
+    if (u_dark_circles > 0.0 && fm.b > 0.0) {
+        float l = dot(rgb, kLuma);
+        float lt = dot(tone, kLuma);
+        float k = u_dark_circles * fm.b * exp(-dot(dc, dc) / (2.0 * kDarkChromaSigma * kDarkChromaSigma)) *
+                  (1.0 - smoothstep(kDarkDepthEdge.x, kDarkDepthEdge.y, lt - l));
+        float lift = kDarkLift * max(lt - l, 0.0);
+        rgb += k * (vec3(lift) + kDarkNeutralise * ((tone - lt) - (rgb - l)));
+    }
+    if (u_teeth_whiten > 0.0 && fm.r > 0.0) {
+        float l = dot(rgb, kLuma);
+        float sat = max(rgb.r, max(rgb.g, rgb.b)) - min(rgb.r, min(rgb.g, rgb.b));
+        float yellow = 0.5 * (rgb.r + rgb.g) - rgb.b;
+        float teeth = smoothstep(kTeethLumaEdge.x, kTeethLumaEdge.y, l) *
+                      (1.0 - smoothstep(kTeethSatEdge.x, kTeethSatEdge.y, sat)) *
+                      smoothstep(kTeethYellowEdge.x, kTeethYellowEdge.y, yellow);
+        float k = u_teeth_whiten * fm.r * teeth;
+        rgb.b += kTeethDeyellow * max(yellow, 0.0) * k;
+        rgb += (vec3(1.0) - rgb) * (kTeethLift * k);
+    }
+    if (u_eye_brighten > 0.0 && fm.g > 0.0) {
+        float k = u_eye_brighten * fm.g;
+        float lift = kEyeLift * k * smoothstep(kEyeLumaEdge.x, kEyeLumaEdge.y, dot(rgb, kLuma));
+        vec3 v = clamp(vec3(0.5) + (rgb - vec3(0.5)) * (1.0 + kEyeContrast * k), 0.0, 1.0);
+        rgb = v + (vec3(1.0) - v) * lift;
+    }
+    return rgb;
+}
+
 void main() {
     ivec2 p = ivec2(gl_FragCoord.xy);
     vec4 src = texelFetch(u_image, p, 0);
     vec2 uv = (vec2(p) + 0.5) / float(u_factor) - 0.5;
     vec2 m = grid_bilinear(u_mask, uv).rg;
-    if (m.r == 0.0 && m.g == 0.0) {
+    ivec2 fp = p - u_features_origin;
+    vec3 fm = vec3(0.0);
+    if (all(greaterThanEqual(fp, ivec2(0))) && all(lessThan(fp, u_features_size))) {
+        fm = texelFetch(u_features, fp, 0).rgb;
+    }
+    bool feature = fm.r > 0.0 || fm.g > 0.0 || fm.b > 0.0;
+    if (m.r == 0.0 && m.g == 0.0 && !feature) {
         frag_color = src;
         return;
     }
     vec3 c = src.rgb;
-    vec2 dc = chroma(c) - chroma(texelFetch(u_tone, ivec2(0), 0).rgb);
+    vec3 tone = texelFetch(u_tone, ivec2(0), 0).rgb;
+    vec2 dc = chroma(c) - chroma(tone);
     float skin = m.r * exp(-dot(dc, dc) / (2.0 * kSkinChromaSigma * kSkinChromaSigma));
     vec3 rgb = c;
     if (u_smoothing > 0.0) {
@@ -67,6 +122,9 @@ void main() {
     }
     if (u_rosy > 0.0) {
         rgb *= vec3(1.0) + (kRosyTint - vec3(1.0)) * (kRosyStrength * u_rosy * skin);
+    }
+    if (feature) {
+        rgb = apply_features(rgb, fm, dc, tone);
     }
     if (u_sharpen > 0.0) {
         vec3 mean = vec3(0.0);

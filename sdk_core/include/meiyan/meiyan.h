@@ -29,7 +29,7 @@
 extern "C" {
 #endif
 
-#define MEIYAN_ABI_VERSION 4
+#define MEIYAN_ABI_VERSION 5
 
 typedef enum meiyan_status {
     MEIYAN_OK = 0,
@@ -97,7 +97,9 @@ typedef struct meiyan_color_params {
     float lut_intensity; /* 0..1 blend between ungraded and LUT result */
 } meiyan_color_params;
 
-/* (ABI 3) Face beautification and reshaping, on the faces the engine tracks. */
+/* (ABI 3) Face beautification and reshaping, on the faces the engine tracks.
+ * (ABI 5) Teeth whitening, eye brightening and dark-circle softening, appended: a caller built against
+ * ABI 3 or 4 passes struct_size 48 and they stay off. */
 typedef struct meiyan_beauty_params {
     uint32_t struct_size;
     float smoothing;   /* 0..1 edge-preserving skin smoothing, gated by a skin mask */
@@ -111,6 +113,9 @@ typedef struct meiyan_beauty_params {
     float nose_width;  /* -1..1 (positive: wider) */
     float mouth_size;  /* -1..1 (positive: larger) */
     float forehead;    /* -1..1 (positive: higher) */
+    float teeth_whiten; /* (ABI 5) 0..1 less yellow, lighter teeth inside the mouth opening */
+    float eye_brighten; /* (ABI 5) 0..1 contrast and brightness lift inside the eye openings */
+    float dark_circles; /* (ABI 5) 0..1 under-eye band lifted towards the cheek's skin tone */
 } meiyan_beauty_params;
 
 typedef enum meiyan_blend {
@@ -193,7 +198,14 @@ MEIYAN_API const char* meiyan_cpu_features(void);
 MEIYAN_API void meiyan_engine_options_init(meiyan_engine_options* options);
 MEIYAN_API void meiyan_color_params_init(meiyan_color_params* params);
 /* Neutral parameters (everything off; makeup layers get their usual colours and blend modes). */
+/* (ABI 5) Fills the first struct_size bytes of *params with the defaults and sets params->struct_size
+ * to that size (at most sizeof(meiyan_beauty_params)); below 48, the ABI 3 size, *params is left as it is. */
+MEIYAN_API void meiyan_beauty_params_init_sized(meiyan_beauty_params* params, uint32_t struct_size);
+/* The ABI 3 entry point: fills the ABI 3 fields (48 bytes) only; code compiled with this header gets
+ * the macro below, which passes the size of the struct it was compiled with. */
 MEIYAN_API void meiyan_beauty_params_init(meiyan_beauty_params* params);
+#define meiyan_beauty_params_init(params) \
+    meiyan_beauty_params_init_sized((params), (uint32_t)sizeof(meiyan_beauty_params))
 /* (ABI 4) Fills the first struct_size bytes of *params with the defaults and sets params->struct_size
  * to that size (at most sizeof(meiyan_makeup_params)); below 68, the ABI 3 size, *params is left as it is. */
 MEIYAN_API void meiyan_makeup_params_init_sized(meiyan_makeup_params* params, uint32_t struct_size);
@@ -321,6 +333,18 @@ MEIYAN_API meiyan_status meiyan_image_rotate(const meiyan_image* src, const meiy
                                              int32_t mirror);
 /* Bilinear resize (pixel-centre aligned). RGBA8/BGRA8. */
 MEIYAN_API meiyan_status meiyan_image_resize(const meiyan_image* src, const meiyan_image* dst);
+
+/* (ABI 5) The 10 iris points of face `index` of the last processed frame (as meiyan_engine_faces
+ * orders them), MediaPipe's refine_landmarks points 468..477: the right eye's iris centre and 4
+ * boundary points, then the left eye's; x, y, z per point in frame pixels, smoothed like the
+ * landmarks. After meiyan_engine_set_iris(engine, 1), the iris network (iris_landmark.*.mynn beside the
+ * face models) runs on both eyes of every tracked face. MEIYAN_ERROR_INVALID_ARGUMENT for an index out
+ * of range, MEIYAN_ERROR_UNSUPPORTED when the face has no iris points (iris off, or no iris network in the
+ * models folder). */
+MEIYAN_API meiyan_status meiyan_engine_face_iris(const meiyan_engine* engine, int32_t index, float out_points[30]);
+/* (ABI 5) Iris points on (1) or off (0, the default: two more network runs a face). May be called before
+ * or after meiyan_engine_enable_faces; kept across it. */
+MEIYAN_API meiyan_status meiyan_engine_set_iris(meiyan_engine* engine, int32_t enabled);
 
 #ifdef __cplusplus
 } /* extern "C" */

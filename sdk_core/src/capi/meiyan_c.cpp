@@ -32,7 +32,8 @@ struct meiyan_effect_s {
 static_assert(offsetof(meiyan_image, struct_size) == 0 && offsetof(meiyan_image, planes) == 16 &&
                   offsetof(meiyan_image, strides) == 16 + 3 * sizeof(void*),
               "meiyan_image layout changed");
-static_assert(sizeof(meiyan_beauty_params) == 48 && offsetof(meiyan_beauty_params, forehead) == 44,
+static_assert(offsetof(meiyan_beauty_params, forehead) == 44 && offsetof(meiyan_beauty_params, teeth_whiten) == 48 &&
+                  offsetof(meiyan_beauty_params, dark_circles) == 56 && sizeof(meiyan_beauty_params) == 60,
               "meiyan_beauty_params layout changed");
 static_assert(sizeof(meiyan_makeup_layer) == 20 && offsetof(meiyan_makeup_params, lip_gloss) == 24 &&
                   offsetof(meiyan_makeup_params, brows) == 48 && offsetof(meiyan_makeup_params, eyeshadow) == 68 &&
@@ -51,6 +52,7 @@ namespace {
 
 // The size of meiyan_makeup_params in ABI 3 (before the UV-layout layers were appended).
 constexpr uint32_t kMakeupParamsAbi3Size = offsetof(meiyan_makeup_params, eyeshadow);
+constexpr uint32_t kBeautyParamsAbi3Size = offsetof(meiyan_beauty_params, teeth_whiten);
 
 thread_local std::string g_last_error;
 
@@ -164,10 +166,15 @@ void meiyan_engine_options_init(meiyan_engine_options* options) {
     options->gl_context = MEIYAN_GL_CONTEXT_OWN;
 }
 
-void meiyan_beauty_params_init(meiyan_beauty_params* params) {
-    if (!params) return;
-    *params = meiyan_beauty_params{};
-    params->struct_size = sizeof(meiyan_beauty_params);
+void meiyan_beauty_params_init_sized(meiyan_beauty_params* params, uint32_t struct_size) {
+    if (!params || struct_size < kBeautyParamsAbi3Size) return;
+    meiyan_beauty_params p{};
+    p.struct_size = static_cast<uint32_t>(std::min<std::size_t>(struct_size, sizeof(meiyan_beauty_params)));
+    std::memcpy(params, &p, p.struct_size);  // only the caller's bytes: an older header's struct is shorter
+}
+
+void(meiyan_beauty_params_init)(meiyan_beauty_params* params) {
+    meiyan_beauty_params_init_sized(params, kBeautyParamsAbi3Size);
 }
 
 void meiyan_makeup_params_init_sized(meiyan_makeup_params* params, uint32_t struct_size) {
@@ -252,12 +259,21 @@ meiyan_status meiyan_engine_set_color(meiyan_engine* engine, const meiyan_color_
 meiyan_status meiyan_engine_set_beauty(meiyan_engine* engine, const meiyan_beauty_params* params) {
     return guarded([&] {
         meiyan::Engine& e = engine_of(engine);
-        require_struct(params, params ? params->struct_size : 0, sizeof(meiyan_beauty_params), "params");
+        // ABI 3 and 4 callers pass the ABI 3 size: the items appended since stay off
+        require_struct(params, params ? params->struct_size : 0, kBeautyParamsAbi3Size, "params");
         meiyan::BeautyParams b;
         b.smoothing = params->smoothing;
         b.whitening = params->whitening;
         b.rosy = params->rosy;
         b.sharpen = params->sharpen;
+        auto appended = [&](const float& field, float& out) {
+            const std::size_t end = static_cast<std::size_t>(reinterpret_cast<const char*>(&field + 1) -
+                                                             reinterpret_cast<const char*>(params));
+            if (params->struct_size >= end) out = field;
+        };
+        appended(params->teeth_whiten, b.teeth_whiten);
+        appended(params->eye_brighten, b.eye_brighten);
+        appended(params->dark_circles, b.dark_circles);
         meiyan::ReshapeParams r;
         r.face_slim = params->face_slim;
         r.v_chin = params->v_chin;
@@ -587,6 +603,33 @@ meiyan_status meiyan_image_resize(const meiyan_image* src, const meiyan_image* d
         meiyan::require(meiyan::bytes_per_pixel(s.format) == 4 && s.format == d.format && !meiyan::is_yuv(s.format),
                         "resize needs RGBA8 or BGRA8 images of the same format");
         if (!meiyan::resize_bilinear_rgba(s, d)) meiyan::fail(MEIYAN_ERROR_INTERNAL, "resize failed");
+    });
+}
+
+meiyan_status meiyan_engine_face_iris(const meiyan_engine* engine, int32_t index, float out_points[30]) {
+    static_assert(meiyan::face::kIrisPoints * 3 == 30, "meiyan_engine_face_iris copies 10 points");
+    return guarded([&] {
+        require_ptr(engine, "engine");
+        require_ptr(out_points, "out_points");
+        const std::vector<meiyan::face::Face>& tracked = engine->engine.faces_tracked();
+        meiyan::require(index >= 0 && index < static_cast<int32_t>(tracked.size()),
+                        "face index " + std::to_string(index) + " out of range (" + std::to_string(tracked.size()) +
+                            " faces)");
+        const meiyan::face::Face& f = tracked[static_cast<std::size_t>(index)];
+        if (!f.has_iris) meiyan::fail(MEIYAN_ERROR_UNSUPPORTED, "no iris points: iris is off (meiyan_engine_set_iris) or the models folder has no iris_landmark network");
+        for (int k = 0; k < meiyan::face::kIrisPoints; ++k) {
+            const meiyan::face::Point3& p = f.iris[static_cast<std::size_t>(k)];
+            out_points[3 * k] = p.x;
+            out_points[3 * k + 1] = p.y;
+            out_points[3 * k + 2] = p.z;
+        }
+    });
+}
+
+meiyan_status meiyan_engine_set_iris(meiyan_engine* engine, int32_t enabled) {
+    return guarded([&] {
+        meiyan::require(enabled == 0 || enabled == 1, "enabled must be 0 or 1, got " + std::to_string(enabled));
+        engine_of(engine).set_iris(enabled == 1);
     });
 }
 

@@ -71,7 +71,17 @@ void Engine::enable_face_tracking(const std::string& models_dir, const face::Tra
                                   const std::string& mesh_task) {
     face::TrackerOptions o = options;
     o.threads = threads_;
+    o.iris = iris_;
     tracker_ = std::make_unique<face::FaceTracker>(nn::load_face_networks(models_dir, {"fp32", "int8"}, mesh_task), o);
+}
+
+void Engine::set_iris(bool on) {
+    if (tracker_) {
+        face::TrackerOptions o = tracker_->options();
+        o.iris = on;
+        tracker_->set_options(o);
+    }
+    iris_ = on;
 }
 
 void Engine::set_threads(int threads) {

@@ -89,6 +89,10 @@ public:
     // enable_face_tracking() calls.
     void set_threads(int threads);
     int threads() const { return threads_; }
+    // Iris points (the iris network on both eyes of every face, when the models folder has it); off by
+    // default: two more network runs a face. Kept across enable_face_tracking() calls.
+    void set_iris(bool on);
+    bool iris() const { return iris_; }
 
     // `out` has the size of `in`; formats may differ; both may view the same memory.
     void process(const ImageView& in, const ImageView& out);
@@ -103,6 +107,7 @@ private:
     std::unique_ptr<face::FaceTracker> tracker_;
     int camera_rotation_ = 0;
     int threads_ = 1;
+    bool iris_ = false;
     StickerAnimator animator_;
     PersonMaskSource masks_;
     double next_time_ = 0;

@@ -38,6 +38,9 @@ constexpr float kRoiMissRadians = 0.052f;  // ... or turned by more (3 degrees):
 constexpr int kLipInnerTop = 13, kLipInnerBottom = 14, kMouthRight = 61, kMouthLeft = 291;
 constexpr int kRightLidTop = 159, kRightLidBottom = 145, kLeftLidTop = 386, kLeftLidBottom = 374;
 constexpr int kRightBrow = 105, kLeftBrow = 334;
+constexpr int kIrisInput = 64;          // the iris network's crop side
+constexpr int kEyeContourPoints = 71;   // its first output (eye contour and brow), unused here
+constexpr int kIrisPerEye = kIrisPoints / 2;
 
 const float kCanonical[kMeshPoints][3] = {
 #include "face/canonical_face.inc"
@@ -112,6 +115,17 @@ RotatedRect roi_from_landmarks(const std::array<Point3, kMeshPoints>& pts, float
     roi.center_y = s * cu + c * cv;
     roi.width = roi.height = std::max(max_u - min_u, max_v - min_v) * scale;
     roi.rotation = rot;
+    return roi;
+}
+
+RotatedRect eye_roi(const std::array<Point3, kMeshPoints>& pts, bool left_eye, float scale) {
+    const Point3 p0 = pts[left_eye ? kLeftEyeInner : kRightEyeOuter];
+    const Point3 p1 = pts[left_eye ? kLeftEyeOuter : kRightEyeInner];
+    RotatedRect roi;
+    roi.center_x = (p0.x + p1.x) / 2;
+    roi.center_y = (p0.y + p1.y) / 2;
+    roi.width = roi.height = std::max(std::fabs(p1.x - p0.x), std::fabs(p1.y - p0.y)) * scale;
+    roi.rotation = normalize_radians(std::atan2(p1.y - p0.y, p1.x - p0.x));
     return roi;
 }
 
@@ -205,6 +219,9 @@ FaceTracker::FaceTracker(FaceNetworks networks, const TrackerOptions& options) :
         fail(MEIYAN_ERROR_INVALID_ARGUMENT, "face mesh network input must be a square RGB crop of 64..256 pixels");
     }
     check(*nets_.mesh, static_cast<std::size_t>(mesh_size_) * mesh_size_ * 3, kMeshPoints * 3, 1, "face mesh");
+    if (nets_.iris) {
+        check(*nets_.iris, kIrisInput * kIrisInput * 3, kEyeContourPoints * 3, kIrisPerEye * 3, "iris");
+    }
     set_options(options);
 }
 
@@ -214,7 +231,7 @@ void FaceTracker::set_options(const TrackerOptions& o) {
     require(o.redetect_interval >= 1, "redetect_interval must be at least 1");
     require(o.roi_scale >= 1 && o.roi_scale <= 3, "roi_scale must be in 1..3");
     require(o.threads >= 0 && o.threads <= 64, "threads must be in 0..64 (0: one per core)");
-    for (Network* net : {nets_.detector.get(), nets_.detector_full_range.get(), nets_.mesh.get()}) {
+    for (Network* net : {nets_.detector.get(), nets_.detector_full_range.get(), nets_.mesh.get(), nets_.iris.get()}) {
         if (net != nullptr) net->set_threads(o.threads);
     }
     require(o.one_euro.min_cutoff > 0 && o.one_euro.beta >= 0 && o.one_euro.d_cutoff > 0,
@@ -269,6 +286,33 @@ bool FaceTracker::run_mesh(const ImageView& rgba, const RotatedRect& roi, Face& 
     }
     face.roi = roi;
     return true;
+}
+
+void FaceTracker::run_iris(const ImageView& rgba, Face& face) {
+    StageTimer timer(stats_.iris_seconds);
+    constexpr int n = kIrisInput;
+    input_.resize(static_cast<std::size_t>(n) * n * 3);
+    for (int eye = 0; eye < 2; ++eye) {
+        // The network was trained on one side: the left eye is mirrored in the crop (u -> n - u)
+        // and its points mirrored back.
+        const bool left = eye == 1;
+        const RotatedRect roi = eye_roi(face.raw_landmarks, left);
+        const Affine2 m = roi.crop_to_image(n, n);
+        Affine2 flip;
+        flip.a = -1;
+        flip.c = n;
+        const Affine2 crop = left ? m * flip : m;
+        crop_to_tensor(rgba, crop, n, n, 0.0f, 1.0f, Border::Replicate, input_.data());
+        const std::vector<const float*> out = nets_.iris->run(input_.data());
+        ++stats_.iris_runs;
+        const float z_scale = roi.width / static_cast<float>(n);
+        for (int i = 0; i < kIrisPerEye; ++i) {
+            const float* p = out[1] + 3 * i;
+            const Point2 q = crop.apply(p[0], p[1]);
+            face.raw_iris[static_cast<std::size_t>(eye * kIrisPerEye + i)] = {q.x, q.y, p[2] * z_scale};
+        }
+    }
+    face.has_iris = true;
 }
 
 int FaceTracker::add_new_faces(const ImageView& rgba, const std::vector<Detection>& found, double timestamp) {
@@ -332,6 +376,28 @@ void FaceTracker::finish(Track& t, double timestamp) {
         }
     } else {
         f.landmarks = f.raw_landmarks;
+    }
+    if (f.has_iris && options_.smoothing) {
+        if (t.iris_xy_filters.empty()) {
+            t.iris_xy_filters.resize(kIrisPoints);
+            t.iris_z_filters.resize(kIrisPoints);
+        }
+        const float dt = static_cast<float>(timestamp - t.last_time);
+        const float scale = f.roi.width / options_.roi_scale;
+        for (std::size_t i = 0; i < kIrisPoints; ++i) {
+            const Point3& r = f.raw_iris[i];
+            Point3& s = f.iris[i];
+            s.x = r.x;
+            s.y = r.y;
+            t.iris_xy_filters[i].filter(s.x, s.y, scale, dt, options_.one_euro);
+            s.z = t.iris_z_filters[i].filter(r.z, scale, dt, options_.one_euro);
+        }
+    } else if (f.has_iris) {
+        f.iris = f.raw_iris;
+    } else {
+        // no iris this frame: its filters restart from the next measurement
+        t.iris_xy_filters.clear();
+        t.iris_z_filters.clear();
     }
     t.last_time = timestamp;
     f.pose = estimate_pose(f.landmarks);
@@ -423,6 +489,11 @@ const std::vector<Face>& FaceTracker::track(const ImageView& rgba, double timest
 
     faces_.clear();
     for (Track& t : tracks_) {
+        if (nets_.iris && options_.iris) {
+            run_iris(rgba, t.face);
+        } else {
+            t.face.has_iris = false;
+        }
         finish(t, timestamp);
         faces_.push_back(t.face);
     }

@@ -15,6 +15,7 @@
 namespace meiyan::face {
 
 constexpr int kMeshPoints = 468;
+constexpr int kIrisPoints = 10;  // per face: the right eye's 5 (centre first), then the left eye's 5
 
 struct Point3 {
     float x = 0, y = 0, z = 0;
@@ -40,6 +41,10 @@ struct Face {
     RotatedRect roi;
     std::array<Point3, kMeshPoints> landmarks;      // frame pixels, smoothed when smoothing is on
     std::array<Point3, kMeshPoints> raw_landmarks;  // frame pixels, as the mesh gave them
+    // With the iris network (TrackerOptions::iris): MediaPipe's refine_landmarks points 468..477.
+    bool has_iris = false;
+    std::array<Point3, kIrisPoints> iris;      // frame pixels, smoothed when smoothing is on
+    std::array<Point3, kIrisPoints> raw_iris;  // frame pixels, as the iris network gave them
     HeadPose pose;
     Expressions expressions;
 };
@@ -53,21 +58,26 @@ struct TrackerOptions {
     bool rotation_sweep = true;  // when no face is seen, also try the detector at 90/180/270 degrees
     float roi_scale = 1.5f;
     int threads = 1;  // per network (0: one per core); the native engine splits its large layers
+    bool iris = false;  // run the iris network on both eyes of every face (when the tracker has one); 2 runs a face
 };
 
 struct TrackerStats {
     long frames = 0;
     long detector_runs = 0;
     long mesh_runs = 0;
+    long iris_runs = 0;  // one per eye
     // Cumulative wall time per stage, seconds: detector (crop + network + decoding), mesh (crop +
-    // network + mapping back), post (smoothing, pose, expressions).
-    double detector_seconds = 0, mesh_seconds = 0, post_seconds = 0;
+    // network + mapping back), iris (both eyes: crop + network + mapping back), post (smoothing,
+    // pose, expressions).
+    double detector_seconds = 0, mesh_seconds = 0, iris_seconds = 0, post_seconds = 0;
 };
 
 struct FaceNetworks {
     std::unique_ptr<Network> detector;             // BlazeFace short range, 128x128, input in [-1, 1]
     std::unique_ptr<Network> detector_full_range;  // optional: 192x192, for small faces
     std::unique_ptr<Network> mesh;  // S x S (192: the full mesh, 128: the lite one), input in [0, 1]: 468x3 points + presence logit
+    // optional: 64x64 eye crop in [0, 1] (a left eye mirrored): 71x3 eye-contour points + 5x3 iris points
+    std::unique_ptr<Network> iris;
 };
 
 class FaceTracker {
@@ -83,6 +93,7 @@ public:
     const std::vector<Face>& faces() const { return faces_; }
     const TrackerStats& stats() const { return stats_; }
     const TrackerOptions& options() const { return options_; }
+    bool has_iris_network() const { return nets_.iris != nullptr; }
     void set_options(const TrackerOptions& options);
 
     // Detector only, on the whole frame at one rotation (0/90/180/270 degrees).
@@ -93,11 +104,15 @@ private:
         Face face;
         std::vector<OneEuroFilter2D> xy_filters;  // one per landmark
         std::vector<OneEuroFilter> z_filters;     // one per landmark
+        std::vector<OneEuroFilter2D> iris_xy_filters;  // one per iris point (empty until the iris runs)
+        std::vector<OneEuroFilter> iris_z_filters;
         double last_time = 0;
         RoiFilter roi_filter;  // the next frame's ROI, from this and earlier frames' landmarks
     };
 
     bool run_mesh(const ImageView& rgba, const RotatedRect& roi, Face& face);
+    // Both eyes of a face from its raw landmarks into face.raw_iris.
+    void run_iris(const ImageView& rgba, Face& face);
     std::vector<Detection> detect_with(Network& net, const DetectorSpec& spec, const std::vector<Point2>& anchors,
                                        const ImageView& rgba, int rotation_degrees);
     // Starts tracks for detections not already tracked; returns how many were added.
@@ -123,6 +138,11 @@ private:
 // The ROI of the next frame from this frame's landmarks: rotation from the eye corners, a square
 // around the landmarks' extent in that rotated frame, times `scale`.
 RotatedRect roi_from_landmarks(const std::array<Point3, kMeshPoints>& pts, float scale);
+
+// The iris network's square crop around one eye (as MediaPipe's iris graph): centred between the eye
+// corners (mesh 33/133 for the right eye, 362/263 for the left), turned along them, side 2.3x their
+// larger extent.
+RotatedRect eye_roi(const std::array<Point3, kMeshPoints>& pts, bool left_eye, float scale = 2.3f);
 
 HeadPose estimate_pose(const std::array<Point3, kMeshPoints>& pts);
 void score_expressions(const std::array<Point3, kMeshPoints>& pts, Expressions& e);

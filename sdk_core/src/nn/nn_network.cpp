@@ -62,6 +62,7 @@ face::FaceNetworks load_face_networks(const std::string& models_dir, const std::
     nets.detector = load("face_detection_short_range", true);
     nets.mesh = load(mesh_task, true);
     nets.detector_full_range = load("face_detection_full_range", false);
+    nets.iris = load("iris_landmark", false);
     return nets;
 }
 

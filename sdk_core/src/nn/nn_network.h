@@ -19,7 +19,7 @@ namespace nn {
 std::unique_ptr<face::Network> make_network(std::unique_ptr<Model> model);
 
 // The face tracker's networks from the .mynn files in `models_dir`, each task taking the first
-// precision of `precisions` that is present (the full-range detector is optional). Throws
+// precision of `precisions` that is present (the full-range detector and the iris network are optional). Throws
 // Error(IO) naming the task when a required one is missing. `mesh_task` picks the mesh network:
 // "face_landmark" (the full mesh, 192x192) or "face_landmark_lite" (the trained lite mesh, 128x128).
 face::FaceNetworks load_face_networks(const std::string& models_dir, const std::vector<std::string>& precisions,

@@ -18,7 +18,12 @@ public:
         if (state.is_identity()) return;
         if (state.background_active()) background_.apply(state.background, *state.person_mask, frame);
         if (state.reshape_active()) reshape_.apply(build_reshape_field(state.reshape, state.faces, frame.width, frame.height), frame);
-        if (state.beauty_active()) beauty_.apply(state.beauty, build_beauty_grid(state.faces, frame.width, frame.height), frame);
+        if (state.beauty_active()) {
+            const FeatureMask features = state.beauty.has_features()
+                                             ? build_feature_mask(state.faces, frame.width, frame.height, state.beauty)
+                                             : FeatureMask{};
+            beauty_.apply(state.beauty, build_beauty_grid(state.faces, frame.width, frame.height), features, frame);
+        }
         if (state.makeup_active()) {
             MakeupGrid grid = build_makeup_grid(state.makeup, state.faces, frame.width, frame.height);
             MakeupFine fine;

@@ -99,6 +99,45 @@ inline void bilinear(const uint8_t* plane, int w, int h, float u, float v, int n
 
 namespace beauty {
 
+namespace {
+inline float smoothstep(float e0, float e1, float x) {
+    const float t = std::clamp((x - e0) / (e1 - e0), 0.0f, 1.0f);
+    return t * t * (3.0f - 2.0f * t);
+}
+}  // namespace
+
+void apply_features(const BeautyParams& params, float mouth, float eyes, float under_eye, float cb, float cr,
+                    const float tone[3], float tone_cb, float tone_cr, float rgb[3]) {
+    if (params.dark_circles > 0.0f && under_eye > 0.0f) {
+        const float dcb = cb - tone_cb, dcr = cr - tone_cr;
+        const float l = luma(rgb), lt = luma(tone);
+        const float k = params.dark_circles * under_eye *
+                        std::exp(-(dcb * dcb + dcr * dcr) / (2.0f * kDarkChromaSigma * kDarkChromaSigma)) *
+                        (1.0f - smoothstep(kDarkDepthEdge[0], kDarkDepthEdge[1], lt - l));
+        const float lift = kDarkLift * std::max(lt - l, 0.0f);
+        for (int ch = 0; ch < 3; ++ch) rgb[ch] += k * (lift + kDarkNeutralise * ((tone[ch] - lt) - (rgb[ch] - l)));
+    }
+    if (params.teeth_whiten > 0.0f && mouth > 0.0f) {
+        const float l = luma(rgb);
+        const float sat = std::max({rgb[0], rgb[1], rgb[2]}) - std::min({rgb[0], rgb[1], rgb[2]});
+        const float yellow = 0.5f * (rgb[0] + rgb[1]) - rgb[2];
+        const float teeth = smoothstep(kTeethLumaEdge[0], kTeethLumaEdge[1], l) *
+                            (1.0f - smoothstep(kTeethSatEdge[0], kTeethSatEdge[1], sat)) *
+                            smoothstep(kTeethYellowEdge[0], kTeethYellowEdge[1], yellow);
+        const float k = params.teeth_whiten * mouth * teeth;
+        rgb[2] += kTeethDeyellow * std::max(yellow, 0.0f) * k;
+        for (int ch = 0; ch < 3; ++ch) rgb[ch] += (1.0f - rgb[ch]) * (kTeethLift * k);
+    }
+    if (params.eye_brighten > 0.0f && eyes > 0.0f) {
+        const float k = params.eye_brighten * eyes;
+        const float lift = kEyeLift * k * smoothstep(kEyeLumaEdge[0], kEyeLumaEdge[1], luma(rgb));
+        for (int ch = 0; ch < 3; ++ch) {
+            const float v = std::clamp(0.5f + (rgb[ch] - 0.5f) * (1.0f + kEyeContrast * k), 0.0f, 1.0f);
+            rgb[ch] = v + (1.0f - v) * lift;
+        }
+    }
+}
+
 void skin_tone(const BeautyGrid& grid, const uint8_t* reduced, uint8_t tone[3]) {
     float sum[3] = {0, 0, 0};
     const std::size_t n = grid.tone_samples.size() / 2;
@@ -112,7 +151,8 @@ void skin_tone(const BeautyGrid& grid, const uint8_t* reduced, uint8_t tone[3]) 
 
 }  // namespace beauty
 
-void BeautyCpu::apply(const BeautyParams& params, const BeautyGrid& grid, const ImageView& rgba) {
+void BeautyCpu::apply(const BeautyParams& params, const BeautyGrid& grid, const FeatureMask& features,
+                      const ImageView& rgba) {
     if (grid.empty() || params.is_neutral()) return;
     const int w = grid.width, h = grid.height, f = grid.factor;
     const int fw = rgba.width, fh = rgba.height;
@@ -189,6 +229,8 @@ void BeautyCpu::apply(const BeautyParams& params, const BeautyGrid& grid, const 
         c.b = std::clamp(static_cast<int>(fu) + 1, 0, w - 1);
         c.t = u - fu;
     }
+    // With only the feature items on, pixels outside their masks are left as they are.
+    const bool skin_items = params.smoothing > 0.0f || params.whitening > 0.0f || params.rosy > 0.0f || params.sharpen > 0.0f;
     // Per row, the grid rows interpolated vertically first: mask (2) and smooth (3) per grid column.
     row_.resize(static_cast<std::size_t>(w) * 5);
     for (int y = std::max(0, grid.y0 * f); y < std::min(fh, grid.y1 * f); ++y) {
@@ -200,7 +242,13 @@ void BeautyCpu::apply(const BeautyParams& params, const BeautyGrid& grid, const 
         const uint8_t* mb = &grid.mask[4 * static_cast<std::size_t>(yb) * w];
         const uint8_t* sa = &smooth_[4 * static_cast<std::size_t>(ya) * w];
         const uint8_t* sb = &smooth_[4 * static_cast<std::size_t>(yb) * w];
-        bool any = false;
+        // the feature masks' row (frame box), when the row crosses it
+        const uint8_t* frow = nullptr;
+        if (params.has_features() && !features.empty() && y >= features.y0 && y < features.y0 + features.height) {
+            frow = &features.rgba[4 * static_cast<std::size_t>(y - features.y0) * features.width];
+        }
+        if (!skin_items && !frow) continue;  // only the feature items are on, and none reaches this row
+        bool any = frow != nullptr;
         for (int gx = grid.x0; gx < grid.x1; ++gx) {
             float* cell = &row_[5 * static_cast<std::size_t>(gx)];
             const std::size_t i = 4 * static_cast<std::size_t>(gx);
@@ -212,11 +260,16 @@ void BeautyCpu::apply(const BeautyParams& params, const BeautyGrid& grid, const 
         }
         if (!any) continue;
         for (int x = xs; x < xe; ++x) {
+            const uint8_t* fm = frow && x >= features.x0 && x < features.x0 + features.width
+                                    ? frow + 4 * static_cast<std::size_t>(x - features.x0)
+                                    : nullptr;
+            const bool feature = fm && (fm[0] | fm[1] | fm[2]) != 0;
+            if (!skin_items && !feature) continue;
             const Column& col = cols_[static_cast<std::size_t>(x - xs)];
             const float* ca = &row_[5 * static_cast<std::size_t>(col.a)];
             const float* cb_ = &row_[5 * static_cast<std::size_t>(col.b)];
             const float m0 = ca[0] + (cb_[0] - ca[0]) * col.t, m1 = ca[1] + (cb_[1] - ca[1]) * col.t;
-            if (m0 == 0.0f && m1 == 0.0f) continue;
+            if (m0 == 0.0f && m1 == 0.0f && !feature) continue;
             const uint8_t* cp = &source_[(static_cast<std::size_t>(y - Y0) * sw + (x - X0)) * 4];
             const float c[3] = {cp[0] * kInv255, cp[1] * kInv255, cp[2] * kInv255};
             float cb, cr;
@@ -242,6 +295,10 @@ void BeautyCpu::apply(const BeautyParams& params, const BeautyGrid& grid, const 
             if (params.rosy > 0.0f) {
                 const float k = beauty::kRosyStrength * params.rosy * skin;
                 for (int ch = 0; ch < 3; ++ch) rgb[ch] *= 1.0f + (beauty::kRosyTint[ch] - 1.0f) * k;
+            }
+            if (feature) {
+                beauty::apply_features(params, fm[0] * kInv255, fm[1] * kInv255, fm[2] * kInv255, cb, cr, tone, tone_cb,
+                                       tone_cr, rgb);
             }
             if (params.sharpen > 0.0f && m1 > 0.0f) {
                 float mean[3] = {0, 0, 0};

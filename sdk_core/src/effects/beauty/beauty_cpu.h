@@ -13,8 +13,9 @@ namespace meiyan {
 class BeautyCpu {
 public:
     // Applies `params` to the faces in `grid` on an RGBA8 frame in place; pixels whose masks are 0
-    // are never written.
-    void apply(const BeautyParams& params, const BeautyGrid& grid, const ImageView& rgba);
+    // are never written. `features` holds the mouth, eye and under-eye masks (needed only when
+    // params.has_features()).
+    void apply(const BeautyParams& params, const BeautyGrid& grid, const FeatureMask& features, const ImageView& rgba);
 
 private:
     struct Column {
@@ -27,6 +28,11 @@ private:
 };
 
 namespace beauty {
+// Teeth whitening, eye brightening and dark-circle softening of one pixel `rgb` (0..1), whose source
+// colour has chroma (cb, cr), under mask values mouth, eyes, under_eye (0..1) with the face's skin
+// tone; shaders/beauty/beauty.frag.glsl repeats it term by term.
+void apply_features(const BeautyParams& params, float mouth, float eyes, float under_eye, float cb, float cr,
+                    const float tone[3], float tone_cb, float tone_cr, float rgb[3]);
 // Mean of the reduced image at the grid's tone samples, rounded to 8 bits: the face's skin tone.
 void skin_tone(const BeautyGrid& grid, const uint8_t* reduced, uint8_t tone[3]);
 }  // namespace beauty

@@ -28,6 +28,9 @@ void BeautyParams::validate() const {
     check_unit("whitening", whitening);
     check_unit("rosy", rosy);
     check_unit("sharpen", sharpen);
+    check_unit("teeth_whiten", teeth_whiten);
+    check_unit("eye_brighten", eye_brighten);
+    check_unit("dark_circles", dark_circles);
 }
 
 void ReshapeParams::validate() const {

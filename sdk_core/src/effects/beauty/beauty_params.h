@@ -28,10 +28,16 @@ struct BeautyParams {
     float whitening = 0.0f;  // 0..1, skin-gated logarithmic tone curve
     float rosy = 0.0f;       // 0..1, pink tint on skin
     float sharpen = 0.0f;    // 0..1, unsharp mask on the face region
+    float teeth_whiten = 0.0f;  // 0..1, less yellow and a little lighter on teeth inside the mouth opening
+    float eye_brighten = 0.0f;  // 0..1, contrast and brightness lift inside the eye openings
+    float dark_circles = 0.0f;  // 0..1, under-eye band lifted and neutralised towards the skin tone
 
     // Throws Error(INVALID_ARGUMENT) naming the first field out of range or not finite.
     void validate() const;
-    bool is_neutral() const { return smoothing == 0.0f && whitening == 0.0f && rosy == 0.0f && sharpen == 0.0f; }
+    bool has_features() const { return teeth_whiten != 0.0f || eye_brighten != 0.0f || dark_circles != 0.0f; }
+    bool is_neutral() const {
+        return smoothing == 0.0f && whitening == 0.0f && rosy == 0.0f && sharpen == 0.0f && !has_features();
+    }
 };
 
 // Face reshaping: a smooth landmark-driven warp, applied before the other face effects.
@@ -62,6 +68,29 @@ constexpr float kSharpenGain = 1.5f;
 constexpr float kRosyStrength = 0.6f;
 constexpr float kRosyTint[3] = {1.0f, 0.88f, 0.92f};
 inline float whitening_beta(float whitening) { return 1.0f + 6.0f * whitening; }
+
+// Teeth whitening: a teeth likelihood from lightness (bright), saturation (low) and yellowness
+// ((r + g) / 2 - b, positive), each a smoothstep between two edges; then blue is raised by part of
+// the yellowness (lowers b*) and the colour lifted towards white.
+constexpr float kTeethLumaEdge[2] = {0.30f, 0.55f};
+constexpr float kTeethSatEdge[2] = {0.20f, 0.45f};  // used as 1 - smoothstep: saturated (lips, tongue) -> 0
+constexpr float kTeethYellowEdge[2] = {-0.02f, 0.04f};
+constexpr float kTeethDeyellow = 0.8f;
+constexpr float kTeethLift = 0.12f;
+// Eye brightening: contrast about mid-grey (iris sparkle, a darker pupil rim) and a lift of the
+// bright parts (sclera) towards white, weighted by lightness.
+constexpr float kEyeContrast = 0.35f;
+constexpr float kEyeLift = 0.30f;
+constexpr float kEyeLumaEdge[2] = {0.25f, 0.75f};
+// Dark circles: skin gate with a wider chroma reach than the skin mask's (the cast is what differs),
+// then lightness lifted up to the skin tone's and chroma moved towards it.
+constexpr float kDarkChromaSigma = 0.12f;
+constexpr float kDarkLift = 0.8f;
+constexpr float kDarkNeutralise = 0.7f;
+// ... fading out where a pixel is far darker than the tone (lashes, the lid's line): 1 - smoothstep.
+constexpr float kDarkDepthEdge[2] = {0.15f, 0.30f};
+// Feather of the feature masks (frame pixels per inter-ocular distance); it reaches inwards only.
+constexpr float kFeatureFeather = 0.025f;
 
 // Reduction factor of the smoothing grid: about 180 rows/columns on the short side.
 inline int reduction_factor(int width, int height) {

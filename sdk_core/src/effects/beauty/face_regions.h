@@ -22,6 +22,21 @@ struct BeautyGrid {
 
 BeautyGrid build_beauty_grid(const std::vector<FaceShape>& faces, int frame_width, int frame_height);
 
+// The small features' masks at full resolution (the openings are a few grid pixels tall), over the
+// frame box that holds all of them: RGBA8, R = mouth opening (inner lips), G = eye openings,
+// B = under-eye band (below the lower lids down to the upper cheek), A = 255. Each is feathered
+// inwards only, so it is 0 on and outside its outline; a mask whose item is 0 in `params` stays 0.
+// Both renderers use this one mask.
+struct FeatureMask {
+    int x0 = 0, y0 = 0, width = 0, height = 0;  // frame box
+    std::vector<uint8_t> rgba;
+
+    bool empty() const { return width <= 0 || height <= 0; }
+};
+
+FeatureMask build_feature_mask(const std::vector<FaceShape>& faces, int frame_width, int frame_height,
+                               const BeautyParams& params);
+
 namespace face_regions {
 // Closed outlines of the MediaPipe face-mesh topology.
 extern const std::vector<int> kFaceOval;
@@ -33,6 +48,8 @@ extern const std::vector<int> kRightBrow;
 extern const std::vector<int> kLeftBrow;
 extern const std::vector<int> kNostrils;
 extern const std::vector<int> kToneSamples;
+extern const std::vector<int> kRightUnderEye;
+extern const std::vector<int> kLeftUnderEye;
 
 struct Vec2 {
     float x, y;

@@ -403,6 +403,12 @@ private:
         api_.BindTexture(GL_TEXTURE_2D, beauty_tex_[kBeautyMask]);
         api_.PixelStorei(GL_UNPACK_ALIGNMENT, 1);
         api_.TexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, gw, gh, GL_RGBA, GL_UNSIGNED_BYTE, grid.mask.data());
+        const FeatureMask features =
+            state.beauty.has_features() ? build_feature_mask(state.faces, w, h, state.beauty) : FeatureMask{};
+        if (!features.empty()) {
+            upload_grid(beauty_tex_[kBeautyFeatures], features_w_, features_h_, features.width, features.height,
+                        features.rgba.data());
+        }
 
         set_target(beauty_tex_[kBeautyReduced], gw, gh);
         api_.UseProgram(reduce_.id());
@@ -439,6 +445,12 @@ private:
         bind_input(p, 1, "u_smooth", beauty_tex_[kBeautySmooth]);
         bind_input(p, 2, "u_mask", beauty_tex_[kBeautyMask]);
         bind_input(p, 3, "u_tone", beauty_tex_[kBeautyTone]);
+        bind_input(p, 4, "u_features", features.empty() ? beauty_tex_[kBeautyMask] : beauty_tex_[kBeautyFeatures]);
+        api_.Uniform2i(p.uniform("u_features_origin"), features.x0, features.y0);
+        api_.Uniform2i(p.uniform("u_features_size"), features.width, features.height);
+        api_.Uniform1f(p.uniform("u_teeth_whiten"), state.beauty.teeth_whiten);
+        api_.Uniform1f(p.uniform("u_eye_brighten"), state.beauty.eye_brighten);
+        api_.Uniform1f(p.uniform("u_dark_circles"), state.beauty.dark_circles);
         api_.Uniform1i(p.uniform("u_factor"), grid.factor);
         api_.Uniform2i(p.uniform("u_grid_size"), gw, gh);
         api_.Uniform2i(p.uniform("u_image_size"), w, h);
@@ -495,11 +507,13 @@ private:
         kReshapeFrame,
         kReshapeField,
         kMakeupMask,
+        kBeautyFeatures,
         kBeautyTextures
     };
     static constexpr std::size_t kMaxToneSamples = 36;  // the size of u_samples in skin_tone.frag.glsl
     GLuint beauty_tex_[kBeautyTextures] = {};
     int grid_w_ = 0, grid_h_ = 0, beauty_w_ = 0, beauty_h_ = 0, field_w_ = 0, field_h_ = 0, makeup_w_ = 0, makeup_h_ = 0;
+    int features_w_ = 0, features_h_ = 0;
     GLuint frame_tex_ = 0, target_tex_ = 0, lut_tex_ = 0, fbo_ = 0, vao_ = 0;
     int frame_w_ = 0, frame_h_ = 0;
     std::shared_ptr<const Lut3D> uploaded_lut_;  // kept alive so a new LUT never aliases its address
