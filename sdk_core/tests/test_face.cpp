@@ -135,7 +135,7 @@ FaceNetworks sized_networks() {
 TEST_CASE("tracker: the iris network is optional and its sizes are checked") {
     FaceTracker without(sized_networks(), TrackerOptions{});
     CHECK(!without.has_iris_network());
-    CHECK(TrackerOptions{}.iris);  // on by default: it runs whenever the network is there
+    CHECK(!TrackerOptions{}.iris);  // off by default: two more network runs a face
     FaceNetworks nets = sized_networks();
     nets.iris = std::make_unique<SizedNetwork>(64 * 64 * 3, 71 * 3, 5 * 3);
     FaceTracker with(std::move(nets), TrackerOptions{});

@@ -95,6 +95,22 @@ void jacobi4(double a[4][4], double v[4][4]) {
     }
 }
 
+// One Euro smoothing of n points (x and y share one cut-off from the planar speed; z its own); the
+// filters are made on first use.
+void smooth_points(const Point3* raw, Point3* out, std::size_t n, std::vector<OneEuroFilter2D>& xy,
+                   std::vector<OneEuroFilter>& z, float scale, float dt, const OneEuroParams& params) {
+    if (xy.empty()) {
+        xy.resize(n);
+        z.resize(n);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        out[i].x = raw[i].x;
+        out[i].y = raw[i].y;
+        xy[i].filter(out[i].x, out[i].y, scale, dt, params);
+        out[i].z = z[i].filter(raw[i].z, scale, dt, params);
+    }
+}
+
 }  // namespace
 
 RotatedRect roi_from_landmarks(const std::array<Point3, kMeshPoints>& pts, float scale) {
@@ -359,39 +375,17 @@ int FaceTracker::add_new_faces(const ImageView& rgba, const std::vector<Detectio
 void FaceTracker::finish(Track& t, double timestamp) {
     StageTimer timer(stats_.post_seconds);
     Face& f = t.face;
+    const float dt = static_cast<float>(timestamp - t.last_time);
+    const float scale = f.roi.width / options_.roi_scale;
     if (options_.smoothing) {
-        if (t.xy_filters.empty()) {
-            t.xy_filters.resize(kMeshPoints);
-            t.z_filters.resize(kMeshPoints);
-        }
-        const float dt = static_cast<float>(timestamp - t.last_time);
-        const float scale = f.roi.width / options_.roi_scale;
-        for (std::size_t i = 0; i < kMeshPoints; ++i) {
-            const Point3& r = f.raw_landmarks[i];
-            Point3& s = f.landmarks[i];
-            s.x = r.x;
-            s.y = r.y;
-            t.xy_filters[i].filter(s.x, s.y, scale, dt, options_.one_euro);
-            s.z = t.z_filters[i].filter(r.z, scale, dt, options_.one_euro);
-        }
+        smooth_points(f.raw_landmarks.data(), f.landmarks.data(), f.landmarks.size(), t.xy_filters, t.z_filters, scale, dt,
+                      options_.one_euro);
     } else {
         f.landmarks = f.raw_landmarks;
     }
     if (f.has_iris && options_.smoothing) {
-        if (t.iris_xy_filters.empty()) {
-            t.iris_xy_filters.resize(kIrisPoints);
-            t.iris_z_filters.resize(kIrisPoints);
-        }
-        const float dt = static_cast<float>(timestamp - t.last_time);
-        const float scale = f.roi.width / options_.roi_scale;
-        for (std::size_t i = 0; i < kIrisPoints; ++i) {
-            const Point3& r = f.raw_iris[i];
-            Point3& s = f.iris[i];
-            s.x = r.x;
-            s.y = r.y;
-            t.iris_xy_filters[i].filter(s.x, s.y, scale, dt, options_.one_euro);
-            s.z = t.iris_z_filters[i].filter(r.z, scale, dt, options_.one_euro);
-        }
+        smooth_points(f.raw_iris.data(), f.iris.data(), f.iris.size(), t.iris_xy_filters, t.iris_z_filters, scale, dt,
+                      options_.one_euro);
     } else if (f.has_iris) {
         f.iris = f.raw_iris;
     } else {

@@ -24,8 +24,7 @@ void allocate(const Api& api, GLuint tex, GLint internal, GLenum format, int w, 
 void UvLayerPass::init(const Api& api, Dialect dialect) {
     program_ = Program(api, dialect, "stickers/sticker.vert.glsl", "makeup/uv_layers.frag.glsl");
     api.GenFramebuffers(1, &fbo_);
-    api.GenVertexArrays(1, &vao_);
-    api.GenBuffers(1, &vbo_);
+    make_xyuv_vertex_array(api, &vao_, &vbo_);
     GLuint textures[3];
     api.GenTextures(3, textures);
     zero_tex_ = textures[0];
@@ -36,14 +35,6 @@ void UvLayerPass::init(const Api& api, Dialect dialect) {
     api.PixelStorei(GL_UNPACK_ALIGNMENT, 1);
     const uint8_t zero = 0;
     allocate(api, zero_tex_, GL_R8, GL_RED, 1, 1, &zero, GL_NEAREST);
-    api.BindVertexArray(vao_);
-    api.BindBuffer(GL_ARRAY_BUFFER, vbo_);
-    api.EnableVertexAttribArray(0);
-    api.EnableVertexAttribArray(1);
-    api.VertexAttribPointer(0, 2, GL_FLOAT, GL_FALSE, 4 * sizeof(float), nullptr);
-    api.VertexAttribPointer(1, 2, GL_FLOAT, GL_FALSE, 4 * sizeof(float), reinterpret_cast<const void*>(2 * sizeof(float)));
-    api.BindVertexArray(0);
-    api.BindBuffer(GL_ARRAY_BUFFER, 0);
 }
 
 void UvLayerPass::release(const Api& api) {

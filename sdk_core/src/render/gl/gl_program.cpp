@@ -82,4 +82,17 @@ Program& Program::operator=(Program&& other) noexcept {
 
 GLint Program::uniform(const char* name) const { return api_->GetUniformLocation(id_, name); }
 
+void make_xyuv_vertex_array(const Api& api, GLuint* vao, GLuint* vbo) {
+    api.GenVertexArrays(1, vao);
+    api.GenBuffers(1, vbo);
+    api.BindVertexArray(*vao);
+    api.BindBuffer(GL_ARRAY_BUFFER, *vbo);
+    api.EnableVertexAttribArray(0);
+    api.EnableVertexAttribArray(1);
+    api.VertexAttribPointer(0, 2, GL_FLOAT, GL_FALSE, 4 * sizeof(float), nullptr);
+    api.VertexAttribPointer(1, 2, GL_FLOAT, GL_FALSE, 4 * sizeof(float), reinterpret_cast<const void*>(2 * sizeof(float)));
+    api.BindVertexArray(0);
+    api.BindBuffer(GL_ARRAY_BUFFER, 0);
+}
+
 }  // namespace meiyan::gl

@@ -29,4 +29,8 @@ private:
 // The version header the renderer prepends to every shader file.
 const char* version_header(Dialect dialect);
 
+// A vertex array and its buffer for interleaved (x, y, u, v) float vertices: attribute 0 = position,
+// 1 = texture coordinate (the layout of stickers/sticker.vert.glsl). Leaves both unbound.
+void make_xyuv_vertex_array(const Api& api, GLuint* vao, GLuint* vbo);
+
 }  // namespace meiyan::gl

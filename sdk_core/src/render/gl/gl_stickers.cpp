@@ -12,17 +12,8 @@ namespace gl {
 void StickerPass::init(const Api& api, Dialect dialect) {
     sprite_ = Program(api, dialect, "stickers/sticker.vert.glsl", "stickers/sticker.frag.glsl");
     occluder_ = Program(api, dialect, "stickers/sticker.vert.glsl", "stickers/occluder.frag.glsl");
-    api.GenVertexArrays(1, &vao_);
-    api.GenBuffers(1, &vbo_);
+    make_xyuv_vertex_array(api, &vao_, &vbo_);
     api.GenTextures(1, &occluder_tex_);
-    api.BindVertexArray(vao_);
-    api.BindBuffer(GL_ARRAY_BUFFER, vbo_);
-    api.EnableVertexAttribArray(0);
-    api.EnableVertexAttribArray(1);
-    api.VertexAttribPointer(0, 2, GL_FLOAT, GL_FALSE, 4 * sizeof(float), nullptr);
-    api.VertexAttribPointer(1, 2, GL_FLOAT, GL_FALSE, 4 * sizeof(float), reinterpret_cast<const void*>(2 * sizeof(float)));
-    api.BindVertexArray(0);
-    api.BindBuffer(GL_ARRAY_BUFFER, 0);
 }
 
 void StickerPass::release(const Api& api) {
