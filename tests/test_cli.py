@@ -25,6 +25,9 @@ def test_info_reports_version_cpu_and_gl():
     assert "CPU features used:" in out.stdout
     assert "OpenGL:" in out.stdout
     assert "film" in out.stdout
+    models = next(line for line in out.stdout.splitlines() if line.startswith("native models"))
+    for name in ("face_landmark.fp32", "face_landmark_lite.fp32", "iris_landmark.fp32"):
+        assert name in models
 
 
 def test_apply_bundled_sample(tmp_path, sample_bgr):

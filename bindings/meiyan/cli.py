@@ -51,6 +51,11 @@ def cmd_info(_: argparse.Namespace) -> int:
     print(f"presets: {', '.join(meiyan.preset_names())}")
     print(f"samples: {', '.join(media.sample_names())}")
     print(f"effects: {', '.join(meiyan.effects.bundled())}")
+    from meiyan.onnx_backend import default_models_dir
+
+    root = default_models_dir()
+    engine_files = sorted(p.name.removesuffix(".mynn") for p in root.glob("*.mynn"))
+    print(f"native models ({root}): {', '.join(engine_files) if engine_files else 'none'}")
     return 0
 
 
