@@ -53,15 +53,19 @@ def run(width: int = 1280, height: int = 720, repeats: int = 30, progress: bool 
     if not faces:
         raise RuntimeError("the benchmark frame has no trackable face")
     landmarks = [f.landmarks for f in faces]
+    iris_faces = meiyan.FaceTracker(iris=True).track(bgr)  # the contact lenses need the iris points
     out = np.empty_like(rgba)
 
     def engine(beauty: meiyan.BeautyParams | None = None, reshape: meiyan.ReshapeParams | None = None,
-               preset: str | None = None) -> Callable[[], object]:
-        e = meiyan.Engine("cpu", beauty=beauty, reshape=reshape)
+               preset: str | None = None, makeup: meiyan.MakeupParams | None = None) -> Callable[[], object]:
+        e = meiyan.Engine("cpu", beauty=beauty, reshape=reshape, makeup=makeup)
         if preset is not None:
             p = meiyan.load_preset(preset)
             e.set_makeup(p.makeup)  # the makeup alone: beauty and reshape are timed above
-        e.set_faces(landmarks)
+        if makeup is not None and makeup.contacts > 0:
+            e.set_faces(iris_faces)
+        else:
+            e.set_faces(landmarks)
         return lambda: e.process(rgba, out=out)
 
     cases: list[tuple[str, Callable[[], object]]] = [
@@ -80,6 +84,7 @@ def run(width: int = 1280, height: int = 720, repeats: int = 30, progress: bool 
                                     eye_brighten=0.5, dark_circles=0.5),
                 meiyan.ReshapeParams(face_slim=0.5, v_chin=0.3, big_eyes=0.3))),
         ("makeup of the 'party' preset (all eight layers)", engine(preset="party")),
+        ("contact lenses (0.8)", engine(makeup=meiyan.MakeupParams(contacts=0.8))),
         ("frame copy only (no effect)", engine()),
         *bench_background.cases(rgba, out),
         ("cv2.bilateralFilter(d=9, 75, 75)", lambda: cv2.bilateralFilter(bgr, 9, 75, 75)),

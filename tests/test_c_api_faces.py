@@ -60,7 +60,7 @@ def test_c_api_tracks_faces_like_the_python_api(lib):
     from model_export.data import load_images
 
     photo = load_images(("breakingbad",))[0].image
-    assert lib.meiyan_abi_version() == 5
+    assert lib.meiyan_abi_version() == 6
     engine = ctypes.c_void_p()
     assert lib.meiyan_engine_create(None, ctypes.byref(engine)) == 0
     try:

@@ -1,11 +1,12 @@
 """Golden images of every face effect on the bundled public-domain portrait (``sample:portrait``).
 
 One effect at a time -- each beauty parameter, each reshape parameter, each makeup layer (the procedural
-lips, blush, brows and the UV-layout eyeshadow, eyeliner, lashes, contour, highlight) -- and each
+lips, blush, brows, the UV-layout eyeshadow, eyeliner, lashes, contour, highlight, and the contact
+lenses drawn from the iris points) -- and each
 bundled preset, on the CPU and the GL renderer, driven by the native tracker's landmarks on the
 portrait (computed once, ``FaceTracker(smoothing=False)``). The goldens in ``tests/goldens/`` are the
 CPU output cropped to the face (``CROP``, 176x176 PNG, every pixel any effect changes is inside it);
-the small-feature beauty items (teeth, eyes, under-eye) use tighter crops (``FEATURE_CROPS``) around
+the small-feature items (teeth, eyes, under-eye, contact lenses) use tighter crops (``FEATURE_CROPS``) around
 the only pixels they may change, and their tests check that nothing outside the crop changed.
 
 * CPU output vs its golden: PSNR >= 45 dB (the CPU path is deterministic on one machine; other SIMD
@@ -41,7 +42,9 @@ UPDATE = os.environ.get("MEIYAN_UPDATE_GOLDENS") == "1"
 CROP = (72, 32, 176)  # x0, y0, size in the 320x320 portrait: the face and everything its effects move
 # x0, y0, width, height: the mouth opening, the eye openings, the under-eye band (with a margin)
 FEATURE_CROPS = {"beauty_teeth_whiten": (132, 134, 52, 22), "beauty_eye_brighten": (126, 92, 68, 20),
-                 "beauty_dark_circles": (116, 96, 88, 24)}
+                 "beauty_dark_circles": (116, 96, 88, 24), "makeup_contacts": (130, 94, 60, 18)}
+# Cases drawn from the iris points too (the tracker's, FaceTracker(iris=True)): the two irises only.
+IRIS_CASES = {"makeup_contacts"}
 CPU_MIN_DB, GL_MIN_DB, NO_OP_DB = 45.0, 38.0, 60.0
 
 EFFECTS: dict[str, dict[str, Any]] = {
@@ -54,6 +57,7 @@ EFFECTS: dict[str, dict[str, Any]] = {
     "makeup_brows": {"makeup": MakeupParams(brows=0.8)},
     # the layers drawn from the UV-layout masks (meiyan/data/makeup), each with its default colour and blend
     **{f"makeup_{k}": {"makeup": MakeupParams(**{k: 0.8})} for k in UV_LAYERS},
+    "makeup_contacts": {"makeup": MakeupParams(contacts=1.0)},  # needs the iris points
 }
 CASES = list(EFFECTS) + [f"preset_{p}" for p in meiyan.preset_names()]
 
@@ -72,6 +76,21 @@ def portrait() -> tuple[np.ndarray, np.ndarray]:
     return image, landmarks
 
 
+_IRIS: list[np.ndarray] = []
+
+
+def portrait_iris(image: np.ndarray) -> np.ndarray:
+    """The portrait's 10 iris points (tracked once, with the iris network)."""
+    if not _IRIS:
+        tracker = meiyan.FaceTracker(smoothing=False, iris=True)
+        if not tracker.has_iris:
+            pytest.skip("no iris network in the models folder")
+        face = tracker.track(image)[0]
+        assert face.iris is not None
+        _IRIS.append(face.iris)
+    return _IRIS[0]
+
+
 def crop(image: np.ndarray, case: str = "") -> np.ndarray:
     if case in FEATURE_CROPS:
         x0, y0, w, h = FEATURE_CROPS[case]
@@ -87,7 +106,7 @@ def process(backend: str, case: str, portrait: tuple[np.ndarray, np.ndarray]) ->
         engine.set_preset(case.removeprefix("preset_"))
     else:
         engine = Engine(backend, **EFFECTS[case])  # type: ignore[arg-type]
-    engine.set_faces([landmarks])
+    engine.set_faces([landmarks], iris=[portrait_iris(image)] if case in IRIS_CASES else None)
     return engine.process(image)
 
 

@@ -77,6 +77,8 @@ BLEND_MODES: tuple[str, ...] = ("normal", "multiply", "soft_light", "overlay", "
 # Every makeup layer, in MakeupParams' order; the last five are drawn from UV-layout masks.
 MAKEUP_LAYERS: tuple[str, ...] = ("lips", "blush", "brows", "eyeshadow", "eyeliner", "lashes", "contour", "highlight")
 UV_LAYERS: tuple[str, ...] = ("eyeshadow", "eyeliner", "lashes", "contour", "highlight")
+# The layers drawn from the faces' iris points (FaceTracker(iris=True)); faces without them are skipped.
+IRIS_LAYERS: tuple[str, ...] = ("contacts",)
 MAKEUP_MASK_DIR = Path(__file__).parent / "data" / "makeup"
 
 
@@ -95,7 +97,8 @@ def parse_color(value: str, field: str = "colour") -> tuple[float, float, float]
 class MakeupParams:
     """Each layer: a '#rrggbb' colour, a strength 0..1 (0 is off) and a blend mode (normal, multiply,
     soft_light, overlay, screen). They go on in the order contour, highlight, blush, eyeshadow,
-    eyeliner, lashes, brows, lips."""
+    eyeliner, lashes, brows, lips, then contacts (coloured contact lenses: a ring on each iris, the
+    pupil kept, hidden by the eyelids; only on faces with iris points, see ``IRIS_LAYERS``)."""
 
     lips: float = 0.0
     lips_color: str = "#b3243a"
@@ -122,6 +125,9 @@ class MakeupParams:
     highlight: float = 0.0  # cheekbone tops, nose bridge, brow bone, cupid's bow
     highlight_color: str = "#fff1de"
     highlight_blend: BlendMode = "soft_light"
+    contacts: float = 0.0  # coloured contact lenses (needs iris points: FaceTracker(iris=True))
+    contacts_color: str = "#3a7ec4"
+    contacts_blend: BlendMode = "soft_light"  # keeps the iris texture, the dark pupil, the white catch-light
 
     def replace(self, **changes: Any) -> MakeupParams:
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
@@ -132,7 +138,7 @@ class MakeupParams:
     def native_kwargs(self) -> dict[str, Any]:
         """The keyword arguments of the native set_makeup; ValueError names a bad value."""
         out: dict[str, Any] = {"lip_gloss": self.lip_gloss}  # the engine checks the ranges, naming the field
-        for layer in MAKEUP_LAYERS:
+        for layer in MAKEUP_LAYERS + IRIS_LAYERS:
             blend = getattr(self, f"{layer}_blend")
             if blend not in BLEND_MODES:
                 raise ValueError(f"{layer}_blend must be one of {', '.join(BLEND_MODES)}, got {blend!r}")

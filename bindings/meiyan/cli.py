@@ -30,7 +30,7 @@ FACE_OPTIONS = [("smoothing", "beauty", "smoothing"), ("skin-whitening", "beauty
                 ("forehead", "reshape", "forehead"), ("lips", "makeup", "lips"), ("lip-gloss", "makeup", "lip_gloss"),
                 ("blush", "makeup", "blush"), ("brows", "makeup", "brows"), ("eyeshadow", "makeup", "eyeshadow"),
                 ("eyeliner", "makeup", "eyeliner"), ("lashes", "makeup", "lashes"), ("contour", "makeup", "contour"),
-                ("highlight", "makeup", "highlight")]
+                ("highlight", "makeup", "highlight"), ("contacts", "makeup", "contacts")]
 
 
 def _face_values(args: argparse.Namespace) -> dict[str, dict[str, float]]:
@@ -116,7 +116,9 @@ def build_engine(args: argparse.Namespace) -> Engine:
     # Presets, effect packages and face effects need faces: a tracker then runs on every frame.
     needs_faces = (getattr(args, "debug_faces", False) or preset is not None or effect is not None
                    or any(face.values()))
-    tracker = meiyan.FaceTracker() if needs_faces else None
+    # --contacts (coloured contact lenses) needs the iris points: the tracker then runs its iris network
+    iris = face["makeup"].get("contacts", 0.0) > 0
+    tracker = meiyan.FaceTracker(iris=True) if iris else meiyan.FaceTracker() if needs_faces else None
     engine = Engine(args.backend, tracker=tracker, **color)
     if effect is not None:
         engine.set_effect(effect)

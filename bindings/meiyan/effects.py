@@ -37,7 +37,8 @@ MAX_IMAGE_SIDE = 2048
 LOOK_KEYS = {"filter", "filter_intensity", "color", "beauty", "reshape", "makeup"}
 # look.makeup keys -> MakeupParams fields
 MAKEUP_LAYERS = {"lipstick": "lips", "blush": "blush", "brows": "brows", "eyeshadow": "eyeshadow",
-                 "eyeliner": "eyeliner", "lashes": "lashes", "contour": "contour", "highlight": "highlight"}
+                 "eyeliner": "eyeliner", "lashes": "lashes", "contour": "contour", "highlight": "highlight",
+                 "contacts": "contacts"}
 
 
 def bundled_dir() -> Path:

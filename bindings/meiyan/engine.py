@@ -69,7 +69,7 @@ class Engine(BackgroundMixin):
         beauty: face beautification (needs faces: a tracker, or :meth:`set_faces`).
         reshape: face reshaping (needs faces, as beauty).
         makeup: lipstick, blush, brow tint, eyeshadow, eyeliner, lashes, contour, highlight (needs faces,
-            as beauty).
+            as beauty), contact lenses (needs iris points: see :meth:`set_makeup`).
         background: blur, a colour or an image behind the person (:meth:`set_background`).
         effect: an effect package (bundled name, folder/.zip path or :class:`meiyan.effects.EffectPackage`):
             stickers and face masks drawn on every face, and its look.
@@ -169,8 +169,15 @@ class Engine(BackgroundMixin):
 
     def set_makeup(self, params: MakeupParams | None = None, **changes: Any) -> None:
         """Sets makeup parameters; bad values raise ValueError naming the field and change nothing.
-        A UV-layout layer switched on without a mask of its own gets the bundled one."""
+        A UV-layout layer switched on without a mask of its own gets the bundled one.
+
+        ``contacts`` (coloured contact lenses) needs the faces' iris points: with a tracker that gives
+        none (made without ``iris=True``, or no iris network in its models folder) switching it on
+        raises ValueError; faces given by :meth:`set_faces` without iris points are left as they are."""
         new = (params or self._makeup).replace(**changes)
+        if new.contacts > 0 and self.tracker is not None and not self.tracker.has_iris:
+            raise ValueError("contacts needs iris points: make the tracker with FaceTracker(iris=True) (and a models "
+                             "folder with the iris_landmark network)")
         kwargs = new.native_kwargs()
         for layer in new.uv_layers_on():
             if not self._native.has_makeup_mask(layer):
@@ -201,9 +208,12 @@ class Engine(BackgroundMixin):
         self.set_filter(p.filter, intensity=p.filter_intensity if p.filter else None)
         return p
 
-    def set_faces(self, landmarks: list[np.ndarray] | list[FaceResult]) -> None:
+    def set_faces(self, landmarks: list[np.ndarray] | list[FaceResult],
+                  iris: list[np.ndarray | None] | None = None) -> None:
         """The faces the face effects act on until the next call: (468, 2|3) arrays in frame pixels,
-        or tracker results (whose ids, pose and expressions then drive the effect's triggers).
+        or tracker results (whose ids, pose, expressions and iris points then drive the effects).
+        ``iris``, with arrays: per face None or its 10 iris points ((10, 2|3): the right eye's centre
+        and 4 boundary points, then the left eye's), which the contacts makeup layer needs.
 
         With a tracker the engine calls this itself on every frame.
         """
@@ -214,9 +224,11 @@ class Engine(BackgroundMixin):
                 [f.landmarks for f in results], ids=[f.id for f in results], yaws=[f.pose.yaw for f in results],
                 scales=[f.pose.scale for f in results],
                 expressions=[sum(1 << k for k, name in enumerate(EXPRESSIONS) if f.expressions_active.get(name))
-                             for f in results])
+                             for f in results],
+                iris=[f.iris for f in results])
         else:
-            self._native.set_faces(faces)  # type: ignore[arg-type]  # arrays; the binding checks each
+            # arrays; the binding checks each
+            self._native.set_faces(faces, iris=iris)  # type: ignore[arg-type]
 
     @property
     def effect(self) -> EffectPackage | None:

@@ -32,7 +32,7 @@ std::vector<meiyan::FaceShape> faces_from_arrays(const py::sequence& landmarks) 
 }
 
 void add_face_info(std::vector<meiyan::FaceShape>& faces, const py::object& ids, const py::object& yaws,
-                   const py::object& scales, const py::object& expressions) {
+                   const py::object& scales, const py::object& expressions, const py::object& irises) {
     auto each = [&](const py::object& seq, const char* what, auto&& set) {
         if (seq.is_none()) return;
         const auto items = seq.cast<py::sequence>();
@@ -59,6 +59,20 @@ void add_face_info(std::vector<meiyan::FaceShape>& faces, const py::object& ids,
             throw py::value_error("expressions must be bit masks of meiyan_expression flags (0..31)");
         }
         f.expressions_active = static_cast<uint32_t>(bits);
+    });
+    // per face: None (no iris points) or 10 x 2+ floats (right eye's centre + 4 boundary, then the left's)
+    each(irises, "iris", [](meiyan::FaceShape& f, const py::handle& v) {
+        if (v.is_none()) return;
+        const auto a = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(v);
+        if (!a || a.ndim() != 2 || a.shape(0) != meiyan::kFaceIrisPoints || a.shape(1) < 2) {
+            throw py::value_error("iris points must be an array of shape (10, 2) or (10, 3) (or None)");
+        }
+        const auto r = a.unchecked<2>();
+        for (py::ssize_t k = 0; k < meiyan::kFaceIrisPoints; ++k) {
+            if (!std::isfinite(r(k, 0)) || !std::isfinite(r(k, 1))) throw py::value_error("iris points must be finite");
+            f.iris[static_cast<std::size_t>(k)] = {r(k, 0), r(k, 1)};
+        }
+        f.has_iris = true;
     });
 }
 

@@ -17,7 +17,7 @@ std::vector<meiyan::FaceShape> faces_from_arrays(const pybind11::sequence& landm
 // Per-face ids, yaw (degrees), scale (pixels per inter-ocular unit) and expression bit masks, each a
 // sequence as long as `faces` or None.
 void add_face_info(std::vector<meiyan::FaceShape>& faces, const pybind11::object& ids, const pybind11::object& yaws,
-                   const pybind11::object& scales, const pybind11::object& expressions);
+                   const pybind11::object& scales, const pybind11::object& expressions, const pybind11::object& irises);
 // A makeup layer from its colour (3 floats 0..1), intensity and blend-mode name.
 meiyan::MakeupLayer makeup_layer(const char* name, const std::array<float, 3>& color, float intensity, const std::string& blend);
 // A UV-layout mask from a square 2-D uint8 array (None: no mask), and a layer from its name.
@@ -73,6 +73,7 @@ void register_beauty(pybind11::class_<E>& cls) {
                 layer("lashes", p.lashes, "normal");
                 layer("contour", p.contour, "multiply");
                 layer("highlight", p.highlight, "soft_light");
+                layer("contacts", p.contacts, "soft_light");
                 if (rest.contains("lip_gloss")) {
                     p.lip_gloss = rest["lip_gloss"].cast<float>();
                     PyDict_DelItemString(rest.ptr(), "lip_gloss");
@@ -110,13 +111,13 @@ void register_beauty(pybind11::class_<E>& cls) {
         .def(
             "set_faces",
             [](E& self, const py::sequence& landmarks, const py::object& ids, const py::object& yaws,
-               const py::object& scales, const py::object& expressions) {
+               const py::object& scales, const py::object& expressions, const py::object& iris) {
                 std::vector<meiyan::FaceShape> faces = faces_from_arrays(landmarks);
-                add_face_info(faces, ids, yaws, scales, expressions);
+                add_face_info(faces, ids, yaws, scales, expressions, iris);
                 self.native().set_faces(std::move(faces));
             },
             py::arg("landmarks"), py::kw_only(), py::arg("ids") = py::none(), py::arg("yaws") = py::none(),
-            py::arg("scales") = py::none(), py::arg("expressions") = py::none())
+            py::arg("scales") = py::none(), py::arg("expressions") = py::none(), py::arg("iris") = py::none())
         .def_property_readonly("face_count", [](E& self) { return static_cast<int>(self.native().faces().size()); });
 }
 

@@ -14,6 +14,7 @@
 #include "effects/beauty/beauty_cpu.h"
 #include "effects/beauty/face_regions.h"
 #include "effects/beauty/reshape.h"
+#include "effects/makeup/contacts.h"
 #include "effects/makeup/makeup_cpu.h"
 #include "engine/engine.h"
 #include "face/face_topology.h"
@@ -398,6 +399,124 @@ TEST_CASE("makeup UV layers: masks follow the turned mesh, missing masks are ref
     std::vector<uint8_t> c = before;
     cpu.process(rgba_view(c, w, h), rgba_view(c, w, h));
     CHECK(c == before);
+}
+
+namespace {
+
+// Iris points for a synthetic face: each centre between the eye's corners, radius `frac` of the eye's width.
+FaceShape with_iris(FaceShape f, float frac) {
+    const int corners[2][2] = {{33, 133}, {362, 263}};
+    for (int e = 0; e < 2; ++e) {
+        const FacePoint a = f.points[static_cast<std::size_t>(corners[e][0])];
+        const FacePoint b = f.points[static_cast<std::size_t>(corners[e][1])];
+        const float cx = 0.5f * (a.x + b.x), cy = 0.5f * (a.y + b.y);
+        const float r = frac * std::hypot(b.x - a.x, b.y - a.y);
+        f.iris[static_cast<std::size_t>(5 * e)] = {cx, cy};
+        const float dirs[4][2] = {{1, 0}, {0, -1}, {-1, 0}, {0, 1}};
+        for (int k = 0; k < 4; ++k) {
+            f.iris[static_cast<std::size_t>(5 * e + 1 + k)] = {cx + r * dirs[k][0], cy + r * dirs[k][1]};
+        }
+    }
+    f.has_iris = true;
+    return f;
+}
+
+}  // namespace
+
+TEST_CASE("contacts: iris ring minus the pupil, inside the eye openings; no iris, no lenses; GL matches CPU") {
+    const int w = 400, h = 300;
+    const FaceShape f = with_iris(synthetic_face(200, 150, 110, 20.0f), 0.3f);  // rolled
+    MakeupParams p;
+    p.contacts.intensity = 1.0f;
+    p.contacts.blend = BlendMode::Normal;
+    p.contacts.color[0] = 0.1f, p.contacts.color[1] = 0.4f, p.contacts.color[2] = 0.9f;
+    p.validate();
+    CHECK(contacts::ring_profile(0.0f) == 0.0f && contacts::ring_profile(0.3f) == 0.0f);
+    CHECK(contacts::ring_profile(0.7f) > 0.7f && contacts::ring_profile(1.1f) == 0.0f);
+    CHECK(contacts::ring_profile(contacts::kLimbal) > contacts::ring_profile(0.7f));  // the limbal band
+    const ContactsCoverage cov = build_contacts_coverage(p.contacts, {f}, w, h);
+    CHECK(!cov.empty());
+    // Every covered pixel: inside an iris disc, outside its pupil, inside that eye's opening.
+    std::vector<float> open_r(static_cast<std::size_t>(w) * h, 0.0f), open_l = open_r;
+    face_regions::fill_polygon(face_regions::outline(f, face_regions::kRightEye, 1.0f, 1.0f), w, h, open_r);
+    face_regions::fill_polygon(face_regions::outline(f, face_regions::kLeftEye, 1.0f, 1.0f), w, h, open_l);
+    std::size_t covered = 0, bad = 0;
+    for (int y = cov.y0; y < cov.y1; ++y) {
+        for (int x = cov.x0; x < cov.x1; ++x) {
+            if (cov.coverage[static_cast<std::size_t>(y - cov.y0) * cov.width() + (x - cov.x0)] == 0) continue;
+            ++covered;
+            bool ok = false;
+            for (int e = 0; e < 2; ++e) {
+                const FacePoint c = f.iris[static_cast<std::size_t>(5 * e)];
+                const float r = std::hypot(f.iris[static_cast<std::size_t>(5 * e + 1)].x - c.x,
+                                           f.iris[static_cast<std::size_t>(5 * e + 1)].y - c.y);
+                const float d = std::hypot(static_cast<float>(x) + 0.5f - c.x, static_cast<float>(y) + 0.5f - c.y) / r;
+                // the eyelid edge is softened by one pixel: a pixel next to the opening may be covered
+                bool inside = false;
+                const std::vector<float>& o = e == 0 ? open_r : open_l;
+                for (int dy = -1; dy <= 1; ++dy) {
+                    for (int dx = -1; dx <= 1; ++dx) {
+                        const int xx = std::clamp(x + dx, 0, w - 1), yy = std::clamp(y + dy, 0, h - 1);
+                        inside = inside || o[static_cast<std::size_t>(yy) * w + xx] > 0.0f;
+                    }
+                }
+                ok = ok || (d > contacts::kPupil && d < contacts::kOuterEnd && inside);
+            }
+            bad += ok ? 0u : 1u;
+        }
+    }
+    CHECK(covered > 50 && bad == 0);
+    // the pupils stay as they were
+    std::vector<uint8_t> px = skin_noise(w, h, 10, 5), before = px;
+    contacts_cpu(p.contacts, cov, rgba_view(px, w, h));
+    for (int e = 0; e < 2; ++e) {
+        const FacePoint c = f.iris[static_cast<std::size_t>(5 * e)];
+        const std::size_t i = (static_cast<std::size_t>(c.y) * w + static_cast<std::size_t>(c.x)) * 4;
+        CHECK(px[i] == before[i] && px[i + 1] == before[i + 1] && px[i + 2] == before[i + 2]);
+    }
+    CHECK(px != before);
+
+    // The engine: the same pixels; a face without iris points and intensity 0 leave the frame as it is.
+    Engine cpu(EngineOptions{});
+    std::unique_ptr<Engine> gl = fixtures::gl_engine_or_skip();
+    for (Engine* e : {&cpu, gl.get()}) {
+        if (!e) continue;
+        e->set_makeup(p);
+        e->set_faces({f});
+    }
+    std::vector<uint8_t> a = before;
+    cpu.process(rgba_view(a, w, h), rgba_view(a, w, h));
+    CHECK(a == px);
+    if (gl) {
+        std::vector<uint8_t> b = before;
+        gl->process(rgba_view(b, w, h), rgba_view(b, w, h));
+        double se = 0;
+        for (std::size_t i = 0; i < a.size(); ++i) se += (double(a[i]) - double(b[i])) * (double(a[i]) - double(b[i]));
+        const double mse = se / static_cast<double>(a.size());
+        const double psnr = mse == 0 ? 99.0 : 10.0 * std::log10(255.0 * 255.0 / mse);
+        std::printf("  contacts, GL vs CPU: PSNR %.1f dB\n", psnr);
+        CHECK(psnr >= 38.0);
+    }
+    FaceShape no_iris = f;
+    no_iris.has_iris = false;
+    cpu.set_faces({no_iris});
+    std::vector<uint8_t> c = before;
+    cpu.process(rgba_view(c, w, h), rgba_view(c, w, h));
+    CHECK(c == before);
+    cpu.set_faces({f});
+    p.contacts.intensity = 0.0f;
+    cpu.set_makeup(p);
+    c = before;
+    cpu.process(rgba_view(c, w, h), rgba_view(c, w, h));
+    CHECK(c == before);
+    p.contacts.intensity = 1.5f;
+    bool threw = false;
+    try {
+        cpu.set_makeup(p);
+    } catch (const Error& e) {
+        threw = e.code() == MEIYAN_ERROR_INVALID_ARGUMENT && std::string(e.what()).find("contacts") != std::string::npos;
+    }
+    CHECK(threw);
 }
 
 int main() { return check::run_all(); }

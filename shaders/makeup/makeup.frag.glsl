@@ -1,10 +1,15 @@
-// Makeup: contour, highlight, blush, eyeshadow, eyeliner, lashes, brow tint and lipstick (with gloss)
-// blended under their masks, in that order. Mirrors makeup_cpu() in
-// sdk_core/src/effects/makeup/makeup_cpu.cpp term by term.
+// Makeup: contour, highlight, blush, eyeshadow, eyeliner, lashes, brow tint, lipstick (with gloss) and
+// contact lenses blended under their masks, in that order. Mirrors makeup_cpu() in
+// sdk_core/src/effects/makeup/makeup_cpu.cpp term by term, then contacts_cpu() (contacts.cpp).
 uniform highp sampler2D u_image;
 uniform highp sampler2D u_mask;     // makeup grid: r = lips, g = blush, b = brows (procedural)
 uniform highp sampler2D u_painted;  // makeup grid: r = eyeshadow, g = contour, b = highlight (UV masks)
 uniform highp sampler2D u_fine;     // frame size: r = eyeliner, g = lashes (UV masks)
+uniform highp sampler2D u_contacts_mask;  // full resolution over a frame box: r = contact lenses coverage
+uniform ivec2 u_contacts_origin;
+uniform ivec2 u_contacts_size;  // 0 x 0: no contact lenses
+uniform vec4 u_contacts;
+uniform int u_blend_contacts;
 uniform int u_painted_on;
 uniform int u_fine_on;
 uniform int u_factor;
@@ -68,7 +73,12 @@ void main() {
     vec3 m = grid_sample(u_mask, lo, hi, a);
     vec3 q = u_painted_on == 1 ? grid_sample(u_painted, lo, hi, a) : vec3(0.0);
     vec2 fine = u_fine_on == 1 ? texelFetch(u_fine, p, 0).rg : vec2(0.0);
-    if (m == vec3(0.0) && q == vec3(0.0) && fine == vec2(0.0)) {
+    ivec2 cp = p - u_contacts_origin;
+    float lens = 0.0;
+    if (all(greaterThanEqual(cp, ivec2(0))) && all(lessThan(cp, u_contacts_size))) {
+        lens = texelFetch(u_contacts_mask, cp, 0).r;
+    }
+    if (m == vec3(0.0) && q == vec3(0.0) && fine == vec2(0.0) && lens == 0.0) {
         frag_color = src;
         return;
     }
@@ -87,5 +97,7 @@ void main() {
         float k = kGlossStrength * u_gloss * m.r * (t * t * (3.0 - 2.0 * t));
         rgb += (vec3(1.0) - rgb) * k;
     }
+    // contact lenses last (contacts_cpu() runs after makeup_cpu())
+    rgb = layer(rgb, u_contacts, u_blend_contacts, lens);
     frag_color = vec4(clamp(rgb, 0.0, 1.0), src.a);
 }

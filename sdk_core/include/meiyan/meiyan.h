@@ -29,7 +29,7 @@
 extern "C" {
 #endif
 
-#define MEIYAN_ABI_VERSION 5
+#define MEIYAN_ABI_VERSION 6
 
 typedef enum meiyan_status {
     MEIYAN_OK = 0,
@@ -135,7 +135,11 @@ typedef struct meiyan_makeup_layer {
 /* (ABI 3) Lipstick, blush and brow tint under masks from the face mesh.
  * (ABI 4) Eyeshadow, eyeliner, lashes, contour and highlight, appended: each drawn from a coverage
  * mask painted in the face UV layout (docs/face_uv_layout.md) that meiyan_engine_set_makeup_mask
- * gives the engine. A caller built against ABI 3 passes struct_size 68: those layers are then off. */
+ * gives the engine. A caller built against ABI 3 passes struct_size 68: those layers are then off.
+ * (ABI 6) Contact lenses, appended: a ring on each iris (pupil kept, clipped by the eyelids), drawn only
+ * on faces with iris points (meiyan_engine_set_iris(engine, 1) and the iris network in the models
+ * folder); other faces are left as they are. A caller built against ABI 4 or 5 passes struct_size 168:
+ * the lenses stay off. */
 typedef struct meiyan_makeup_params {
     uint32_t struct_size;
     meiyan_makeup_layer lips;
@@ -147,6 +151,7 @@ typedef struct meiyan_makeup_params {
     meiyan_makeup_layer lashes;    /* (ABI 4) */
     meiyan_makeup_layer contour;   /* (ABI 4) */
     meiyan_makeup_layer highlight; /* (ABI 4) */
+    meiyan_makeup_layer contacts;  /* (ABI 6) coloured contact lenses (needs iris points) */
 } meiyan_makeup_params;
 
 /* (ABI 4) The makeup layers drawn from UV-layout masks. */

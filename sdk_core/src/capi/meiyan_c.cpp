@@ -37,7 +37,8 @@ static_assert(offsetof(meiyan_beauty_params, forehead) == 44 && offsetof(meiyan_
               "meiyan_beauty_params layout changed");
 static_assert(sizeof(meiyan_makeup_layer) == 20 && offsetof(meiyan_makeup_params, lip_gloss) == 24 &&
                   offsetof(meiyan_makeup_params, brows) == 48 && offsetof(meiyan_makeup_params, eyeshadow) == 68 &&
-                  offsetof(meiyan_makeup_params, highlight) == 148 && sizeof(meiyan_makeup_params) == 168,
+                  offsetof(meiyan_makeup_params, highlight) == 148 && offsetof(meiyan_makeup_params, contacts) == 168 &&
+                  sizeof(meiyan_makeup_params) == 188,
               "meiyan_makeup_params layout changed");
 static_assert(offsetof(meiyan_color_params, brightness) == 4 && sizeof(meiyan_color_params) == 28,
               "meiyan_color_params layout changed");
@@ -182,7 +183,7 @@ void meiyan_makeup_params_init_sized(meiyan_makeup_params* params, uint32_t stru
     meiyan_makeup_params p{};
     p.struct_size = static_cast<uint32_t>(std::min<std::size_t>(struct_size, sizeof(meiyan_makeup_params)));
     // the colours and blends the Python MakeupParams starts from (#b3243a, #f07a86, #3d2b1f, #7c4a5e,
-    // #1c1416, #0e0b0c, #9c7058, #fff1de)
+    // #1c1416, #0e0b0c, #9c7058, #fff1de, #3a7ec4)
     auto layer = [](int r, int g, int b, meiyan_blend blend) {
         return meiyan_makeup_layer{{static_cast<float>(r) / 255.0f, static_cast<float>(g) / 255.0f,
                                     static_cast<float>(b) / 255.0f}, 0.0f, blend};
@@ -195,6 +196,7 @@ void meiyan_makeup_params_init_sized(meiyan_makeup_params* params, uint32_t stru
     p.lashes = layer(14, 11, 12, MEIYAN_BLEND_NORMAL);
     p.contour = layer(156, 112, 88, MEIYAN_BLEND_MULTIPLY);
     p.highlight = layer(255, 241, 222, MEIYAN_BLEND_SOFT_LIGHT);
+    p.contacts = layer(58, 126, 196, MEIYAN_BLEND_SOFT_LIGHT);  // #3a7ec4, blue
     // only the caller's bytes: a struct from an older header is shorter
     std::memcpy(params, &p, p.struct_size);
 }
@@ -324,6 +326,7 @@ meiyan_status meiyan_engine_set_makeup(meiyan_engine* engine, const meiyan_makeu
         appended(params->lashes, "lashes", m.lashes);
         appended(params->contour, "contour", m.contour);
         appended(params->highlight, "highlight", m.highlight);
+        appended(params->contacts, "contacts", m.contacts);
         e.set_makeup(m);
     });
 }

@@ -136,6 +136,10 @@ void Engine::process(const ImageView& in, const ImageView& out) {
             shape.id = f.id;
             shape.yaw = f.pose.yaw;
             shape.scale = f.pose.scale;
+            shape.has_iris = f.has_iris;
+            if (f.has_iris) {
+                for (std::size_t i = 0; i < shape.iris.size(); ++i) shape.iris[i] = {f.iris[i].x, f.iris[i].y};
+            }
             for (int k = 0; k < face::kExpressionCount; ++k) {
                 if (f.expressions.active[k]) shape.expressions_active |= 1u << k;
             }

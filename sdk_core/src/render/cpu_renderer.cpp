@@ -3,6 +3,7 @@
 #include "effects/beauty/face_regions.h"
 #include "effects/beauty/reshape.h"
 #include "effects/color/color_grade_cpu.h"
+#include "effects/makeup/contacts.h"
 #include "effects/makeup/makeup_cpu.h"
 #include "effects/stickers/sticker_cpu.h"
 #include "render/renderer.h"
@@ -29,6 +30,8 @@ public:
             MakeupFine fine;
             paint_uv_layers(state.makeup, state.makeup_masks, state.faces, grid, fine);
             makeup_cpu(state.makeup, grid, fine, frame);
+            contacts_cpu(state.makeup.contacts,
+                         build_contacts_coverage(state.makeup.contacts, state.faces, frame.width, frame.height), frame);
         }
         if (!state.color_is_identity()) color_grade_cpu(state.color, state.lut.get(), frame);
         if (state.stickers_active()) draw_stickers_cpu(state.stickers, state.faces, frame);

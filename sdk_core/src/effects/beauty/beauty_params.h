@@ -8,6 +8,7 @@
 namespace meiyan {
 
 constexpr int kFaceMeshPoints = 468;
+constexpr int kFaceIrisPoints = 10;
 
 struct FacePoint {
     float x = 0, y = 0;  // frame pixels
@@ -21,6 +22,11 @@ struct FaceShape {
     float yaw = 0.0f;                // degrees, 0 when unknown
     float scale = 0.0f;              // pixels per inter-ocular distance of the upright face; 0: unknown
     uint32_t expressions_active = 0;  // bit k: meiyan_expression k is on
+    // Iris points (frame pixels) when the tracker ran its iris network, or the app gave them: the
+    // right eye's centre and 4 boundary points, then the left eye's. Without them (has_iris false)
+    // the layers that need them (makeup contacts) skip the face.
+    bool has_iris = false;
+    std::array<FacePoint, kFaceIrisPoints> iris{};
 };
 
 struct BeautyParams {

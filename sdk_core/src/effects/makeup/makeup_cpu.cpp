@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "effects/beauty/face_regions.h"
+#include "effects/makeup/makeup_blend.h"
 #include "effects/stickers/mesh_raster.h"
 #include "effects/stickers/sticker_cpu.h"
 #include "face/face_topology.h"
@@ -17,24 +18,8 @@ namespace {
 using face_regions::Vec2;
 
 constexpr float kInv255 = 1.0f / 255.0f;
-inline uint8_t to_u8(float x) { return static_cast<uint8_t>(std::clamp(x, 0.0f, 1.0f) * 255.0f + 0.5f); }
-
-inline float blend(float b, float c, BlendMode mode) {
-    switch (mode) {
-        case BlendMode::Multiply: return b * c;
-        case BlendMode::SoftLight: return (1.0f - 2.0f * c) * b * b + 2.0f * c * b;
-        case BlendMode::Overlay: return b < 0.5f ? 2.0f * b * c : 1.0f - 2.0f * (1.0f - b) * (1.0f - c);
-        case BlendMode::Screen: return 1.0f - (1.0f - b) * (1.0f - c);
-        case BlendMode::Normal: break;
-    }
-    return c;
-}
-
-inline void apply_layer(const MakeupLayer& l, float mask, float rgb[3]) {
-    const float k = l.intensity * mask;
-    if (k <= 0.0f) return;
-    for (int c = 0; c < 3; ++c) rgb[c] += (blend(rgb[c], l.color[c], l.blend) - rgb[c]) * k;
-}
+using makeup::apply_layer;
+using makeup::to_u8;
 
 // Separable box blur of radius r over a whole w x h plane, edges clamped: a running sum (in double,
 // so the window's adds and subtracts stay exact enough), O(1) per pixel whatever the radius.

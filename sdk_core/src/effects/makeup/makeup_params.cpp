@@ -56,6 +56,7 @@ void MakeupParams::validate() const {
     check_layer("blush", blush);
     check_layer("brows", brows);
     for (int i = 0; i < kUvLayerCount; ++i) check_layer(uv_layer_name(static_cast<UvLayer>(i)), uv_layer(static_cast<UvLayer>(i)));
+    check_layer("contacts", contacts);
 }
 
 }  // namespace meiyan

@@ -31,6 +31,9 @@ struct MakeupParams {
     MakeupLayer lashes;
     MakeupLayer contour;
     MakeupLayer highlight;
+    // Coloured contact lenses: a ring on each iris (from the face's iris points; faces without them
+    // are skipped), pupil untouched, clipped by the eyelids (contacts.h).
+    MakeupLayer contacts;
 
     const MakeupLayer& uv_layer(UvLayer l) const;
     MakeupLayer& uv_layer(UvLayer l);
@@ -43,7 +46,7 @@ struct MakeupParams {
         return eyeshadow.intensity == 0.0f && eyeliner.intensity == 0.0f && lashes.intensity == 0.0f &&
                contour.intensity == 0.0f && highlight.intensity == 0.0f;
     }
-    bool is_neutral() const { return procedural_layers_neutral() && uv_layers_neutral(); }
+    bool is_neutral() const { return procedural_layers_neutral() && uv_layers_neutral() && contacts.intensity == 0.0f; }
 };
 
 namespace makeup {

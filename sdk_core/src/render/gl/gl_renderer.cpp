@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "effects/beauty/face_regions.h"
 #include "effects/beauty/reshape.h"
+#include "effects/makeup/contacts.h"
 #include "effects/makeup/makeup_cpu.h"
 #include "render/gl/egl_context.h"
 #include "render/gl/gl_api.h"
@@ -82,7 +83,7 @@ private:
     const Api& api_;
     GLint framebuffer_ = 0, program_ = 0, vertex_array_ = 0, active_texture_ = GL_TEXTURE0;
     GLint viewport_[4] = {0, 0, 0, 0};
-    static constexpr int kUnits = 4;  // texture units the passes use
+    static constexpr int kUnits = 5;  // texture units the passes use (0..4: beauty and makeup bind unit 4)
     GLint texture_2d_[kUnits] = {}, texture_3d_[kUnits] = {};
     GLboolean blend_ = GL_FALSE, depth_ = GL_FALSE, scissor_ = GL_FALSE, cull_ = GL_FALSE;
     GLint array_buffer_ = 0, blend_func_[4] = {GL_ONE, GL_ZERO, GL_ONE, GL_ZERO};
@@ -338,6 +339,14 @@ private:
         require_masks(state.makeup, state.makeup_masks);
         upload_grid(beauty_tex_[kMakeupMask], makeup_w_, makeup_h_, grid.width, grid.height, grid.mask.data());
         const gl::UvLayerPass::Textures painted = uv_layers_.draw(api_, state, grid.width, grid.height, grid.factor, w, h);
+        // the contact lenses' coverage comes from the CPU (contacts.h), as the feature masks do
+        const ContactsCoverage lens = build_contacts_coverage(state.makeup.contacts, state.faces, w, h);
+        if (!lens.empty()) {
+            lens_rgba_.assign(lens.coverage.size() * 4, 0);
+            for (std::size_t i = 0; i < lens.coverage.size(); ++i) lens_rgba_[4 * i] = lens.coverage[i];
+            upload_grid(beauty_tex_[kContactsMask], contacts_w_, contacts_h_, lens.width(), lens.height(),
+                        lens_rgba_.data());
+        }
         api_.BindVertexArray(vao_);
         set_target(out_tex, w, h);
         const gl::Program& p = makeup_;
@@ -367,6 +376,11 @@ private:
         api_.Uniform4i(p.uniform("u_blend"), mode(m.lips), mode(m.blush), mode(m.brows), mode(m.eyeshadow));
         api_.Uniform4i(p.uniform("u_blend_b"), mode(m.eyeliner), mode(m.lashes), mode(m.contour), mode(m.highlight));
         api_.Uniform1f(p.uniform("u_gloss"), m.lip_gloss);
+        bind_input(p, 4, "u_contacts_mask", lens.empty() ? beauty_tex_[kMakeupMask] : beauty_tex_[kContactsMask]);
+        api_.Uniform2i(p.uniform("u_contacts_origin"), lens.x0, lens.y0);
+        api_.Uniform2i(p.uniform("u_contacts_size"), lens.empty() ? 0 : lens.width(), lens.empty() ? 0 : lens.height());
+        layer("u_contacts", m.contacts);
+        api_.Uniform1i(p.uniform("u_blend_contacts"), mode(m.contacts));
         api_.DrawArrays(GL_TRIANGLES, 0, 3);
     }
 
@@ -508,12 +522,14 @@ private:
         kReshapeField,
         kMakeupMask,
         kBeautyFeatures,
+        kContactsMask,
         kBeautyTextures
     };
     static constexpr std::size_t kMaxToneSamples = 36;  // the size of u_samples in skin_tone.frag.glsl
     GLuint beauty_tex_[kBeautyTextures] = {};
     int grid_w_ = 0, grid_h_ = 0, beauty_w_ = 0, beauty_h_ = 0, field_w_ = 0, field_h_ = 0, makeup_w_ = 0, makeup_h_ = 0;
-    int features_w_ = 0, features_h_ = 0;
+    int features_w_ = 0, features_h_ = 0, contacts_w_ = 0, contacts_h_ = 0;
+    std::vector<uint8_t> lens_rgba_;
     GLuint frame_tex_ = 0, target_tex_ = 0, lut_tex_ = 0, fbo_ = 0, vao_ = 0;
     int frame_w_ = 0, frame_h_ = 0;
     std::shared_ptr<const Lut3D> uploaded_lut_;  // kept alive so a new LUT never aliases its address
