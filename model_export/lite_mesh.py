@@ -112,16 +112,15 @@ class MeshNet(nn.Module):
         for i in range(1, 5):  # 1/4 .. 1/32
             trunk += [_Down(c[i - 1], c[i]), _Block(c[i]), _Block(c[i])]
         self.trunk = nn.Sequential(*trunk)
-        to3 = size == 128  # the last map is 3x3 at both sizes: the teacher's heads fit unchanged
-        k = 3
+        to3 = size == 128  # the last map is 3x3 at both sizes: the teacher's heads (3x3 kernels) fit unchanged
         head_c = _ch(32, width)
         # landmark branch: reduce to 1/64, two blocks, head
         self.lm_down = _Down(c[4], c[5], to3)
         self.lm_blocks = nn.Sequential(_Block(c[5]), _Block(c[5]))
-        self.lm_head = _Head(c[5], head_c, 3 * N_POINTS, k)
+        self.lm_head = _Head(c[5], head_c, 3 * N_POINTS, 3)
         # presence branch: its own reduction from the same 1/32 map, head
         self.pr_down = _Down(c[4], c[5], to3)
-        self.pr_head = _Head(c[5], head_c, 1, k)
+        self.pr_head = _Head(c[5], head_c, 1, 3)
 
     def forward(self, image_nhwc: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         lm, pr, _ = self.forward_features(image_nhwc)

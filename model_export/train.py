@@ -82,6 +82,11 @@ class TrainConfig:
     threads: int = 0  # torch threads (0: all cores)
     teacher_onnx: Path = field(default_factory=lambda: REPO / "models" / "face_landmark.fp32.onnx")
 
+    @property
+    def distill(self) -> bool:
+        """Whether the teacher runs on each batch (its points or its feature maps are learnt)."""
+        return self.teacher_points_weight > 0 or self.hint_weight > 0
+
     def to_json(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["data"] = [str(p) for p in self.data]
@@ -186,6 +191,17 @@ def _prescale(s: Any, cfg: TrainConfig) -> Any:
     return dataclasses.replace(s, image=img, mask=mask, mesh=mesh.astype(np.float32), human=human)
 
 
+def augment_sample(aug: Any, s: Any, rng: np.random.Generator) -> tuple[npt.NDArray[np.uint8], F32, F32 | None]:
+    """One augmentation of a sample: its image, mesh (468, 3) and human points (or None) moved together."""
+    pts = s.mesh.astype(np.float32)
+    n_h = 0 if s.human is None else len(s.human)
+    if n_h:
+        pts = np.vstack([pts, np.hstack([s.human.astype(np.float32), np.zeros((n_h, 1), np.float32)])])
+    img, moved = aug(s.image, pts, s.mask, rng)
+    moved = np.asarray(moved, np.float32)
+    return img, moved[:468], (moved[468:, :2] if n_h else None)
+
+
 class Batcher:
     """Random training batches: augmented sample -> jittered tracker ROI -> crop + targets."""
 
@@ -198,7 +214,7 @@ class Batcher:
         self.turned = self._turned_variants() if cfg.turned_variants and cfg.turned_share > 0 else []
         backgrounds = [s.image for s in self.samples[:: max(1, len(self.samples) // 16)]]
         self.augment = Augmenter(AugmentConfig(), backgrounds=backgrounds)
-        self.distill = cfg.teacher_points_weight > 0 or cfg.hint_weight > 0
+        self.distill = cfg.distill
 
     def _turned_variants(self) -> list[Any]:
         """Every training face turned ``turned_variants`` times (seeded yaw/pitch), labels exact."""
@@ -219,12 +235,7 @@ class Batcher:
         cfg, rng = self.cfg, self.rng
         pool = self.turned if self.turned and rng.random() < cfg.turned_share else self.samples
         s = pool[int(rng.integers(len(pool)))]
-        pts = s.mesh.astype(np.float32)
-        n_h = 0 if s.human is None else len(s.human)
-        if n_h:
-            pts = np.vstack([pts, np.hstack([s.human.astype(np.float32), np.zeros((n_h, 1), np.float32)])])
-        img, pts = self.augment(s.image, pts, s.mask, rng)
-        mesh, human = pts[:468], (pts[468:, :2] if n_h else None)
+        img, mesh, human = augment_sample(self.augment, s, rng)
         cx, cy, side, rot = roi_from_mesh(mesh, cfg.roi_scale)
         if negative:
             # a crop that misses the face: shifted by 0.9..2 ROI widths, any size and turn
@@ -390,9 +401,11 @@ def train(
     progress: bool = True,
     log: Callable[[str], None] = print,
     stop_at: int | None = None,
+    samples: tuple[list[Any], list[Any]] | None = None,
 ) -> dict[str, Any]:
     """Train (or resume) a run in ``cfg.out``; returns a summary.  Ctrl-C (or reaching step
-    ``stop_at``) stops early with a checkpoint that ``resume=True`` continues exactly."""
+    ``stop_at``) stops early with a checkpoint that ``resume=True`` continues exactly.
+    ``samples``: ``(train, held_out)`` already loaded from ``cfg.data`` (else they are loaded here)."""
     import torch
 
     from .lite_mesh import MeshNet, init_from_teacher, teacher_state
@@ -402,15 +415,16 @@ def train(
     ckpt_path = cfg.out / "checkpoint.pt"
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    train_s, held = _load_samples(cfg)
+    train_s, held = samples if samples is not None else _load_samples(cfg)
     log(
         f"{len(train_s)} training samples ({len({s.identity for s in train_s})} people), "
         f"{len(held)} held out ({len({s.identity for s in held})} people)"
     )
     torch.manual_seed(cfg.seed)
     net = MeshNet(cfg.size, cfg.width)
-    if cfg.init == "teacher":
-        init_from_teacher(net, teacher_state(cfg.teacher_onnx))
+    weights = teacher_state(cfg.teacher_onnx) if cfg.init == "teacher" or cfg.distill else None
+    if cfg.init == "teacher" and weights is not None:
+        init_from_teacher(net, weights)
     opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda k: min(1.0, (k + 1) / 50) * 0.5 * (1 + math.cos(math.pi * min(k, cfg.steps) / cfg.steps))
@@ -456,9 +470,9 @@ def train(
 
     batcher = Batcher(train_s, cfg, rng)
     teacher = None
-    if batcher.distill:
+    if weights is not None and cfg.distill:
         teacher = MeshNet(192, 1.0)
-        init_from_teacher(teacher, teacher_state(cfg.teacher_onnx))
+        init_from_teacher(teacher, weights)
         teacher.eval().requires_grad_(False)
     eval_set = held[:: max(1, len(held) // 48)]
     eval_in = eval_inputs(eval_set, cfg.size, cfg.roi_scale) if eval_set else []
@@ -716,19 +730,8 @@ def augmented_copies(samples: Sequence[Any], per_sample: int, seed: int) -> list
     out = list(samples)
     for s in samples:
         for _ in range(per_sample):
-            n_h = 0 if s.human is None else len(s.human)
-            pts = s.mesh.astype(np.float32)
-            if n_h:
-                pts = np.vstack([pts, np.hstack([s.human.astype(np.float32), np.zeros((n_h, 1), np.float32)])])
-            img, moved = aug(s.image, pts, s.mask, rng)
-            out.append(
-                dataclasses.replace(
-                    s,
-                    image=img,
-                    mesh=moved[:468].astype(np.float32),
-                    human=moved[468:, :2].astype(np.float32) if n_h else None,
-                )
-            )
+            img, mesh, human = augment_sample(aug, s, rng)
+            out.append(dataclasses.replace(s, image=img, mesh=mesh, human=human))
     return out
 
 
@@ -765,31 +768,28 @@ def evaluate_student(
     t_ins = eval_inputs(held, 192)
     runs: dict[str, list[F64]] = {"student_torch": predict_torch(net, ins)}
 
-    def ort_run(path: Path, inputs: Sequence[tuple[F32, F64]], n: int) -> list[F64]:
+    # raw network outputs, 468 x 3 in crop pixels
+    def ort_raw(path: Path, inputs: Sequence[tuple[F32, F64]]) -> list[F64]:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = 1
         sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-        return [from_crop(sess.run(None, {"image": x[None]})[0].reshape(468, 3), m) for x, m in inputs]
+        return [np.asarray(sess.run(None, {"image": x[None]})[0], np.float64).reshape(468, 3) for x, _ in inputs]
 
-    def native_run(path: Path, inputs: Sequence[tuple[F32, F64]]) -> list[F64]:
+    def native_raw(path: Path, inputs: Sequence[tuple[F32, F64]]) -> list[F64]:
         mdl = NativeModel(path)
-        return [from_crop(np.asarray(mdl(x[None])[0]).reshape(468, 3), m) for x, m in inputs]
+        return [np.asarray(mdl(x[None])[0], np.float64).reshape(468, 3) for x, _ in inputs]
 
-    teacher_fp32 = models_dir / "face_landmark.fp32.onnx"
-    runs["full_mesh"] = ort_run(teacher_fp32, t_ins, 192)
-    runs["student_onnx_fp32"] = ort_run(exported["fp32_onnx"], ins, size)
-    runs["student_onnx_int8"] = ort_run(exported["int8_onnx"], ins, size)
-    runs["student_native_fp32"] = native_run(exported["fp32_mynn"], ins)
-    runs["student_native_int8"] = native_run(exported["int8_mynn"], ins)
-    # native int8 vs onnxruntime on the same QDQ graph, raw outputs (crop pixels)
-    sess8 = ort.InferenceSession(str(exported["int8_onnx"]), providers=["CPUExecutionProvider"])
-    nat8 = NativeModel(exported["int8_mynn"])
-    native_vs_ort_px = max(
-        float(
-            np.abs(np.asarray(nat8(x[None])[0]).reshape(-1) - sess8.run(None, {"image": x[None]})[0].reshape(-1)).max()
-        )
-        for x, _ in ins
-    )
+    def to_image(raw: list[F64], inputs: Sequence[tuple[F32, F64]]) -> list[F64]:
+        return [from_crop(r, m) for r, (_, m) in zip(raw, inputs, strict=True)]
+
+    int8_ort, int8_native = ort_raw(exported["int8_onnx"], ins), native_raw(exported["int8_mynn"], ins)
+    runs["full_mesh"] = to_image(ort_raw(models_dir / "face_landmark.fp32.onnx", t_ins), t_ins)
+    runs["student_onnx_fp32"] = to_image(ort_raw(exported["fp32_onnx"], ins), ins)
+    runs["student_onnx_int8"] = to_image(int8_ort, ins)
+    runs["student_native_fp32"] = to_image(native_raw(exported["fp32_mynn"], ins), ins)
+    runs["student_native_int8"] = to_image(int8_native, ins)
+    # native int8 vs onnxruntime on the same QDQ graph (crop pixels)
+    native_vs_ort_px = max(float(np.abs(a - b).max()) for a, b in zip(int8_native, int8_ort, strict=True))
 
     human = [(k, s) for k, s in enumerate(held) if s.human is not None and len(s.human) == 68]
     table: dict[str, dict[str, Any]] = {}
@@ -929,15 +929,16 @@ def run_lite_mesh(args: Any) -> int:
         checkpoint_every=args.checkpoint_every,
         threads=args.threads,
     )
+    cfg.validate()
+    train_s, held = _load_samples(cfg)  # once, for training, calibration and evaluation
     if args.eval_only:  # export + evaluate the run's checkpoint again (e.g. timings on a quiet machine)
         if not (cfg.out / "checkpoint.pt").is_file():
             raise SystemExit(f"--eval-only: no checkpoint in {cfg.out}")
     else:
-        summary = train(cfg, resume=args.resume, progress=not args.no_progress)
+        summary = train(cfg, resume=args.resume, progress=not args.no_progress, samples=(train_s, held))
         print(json.dumps(summary, indent=2))
         if args.no_export or not summary["finished"]:
             return 0 if summary["finished"] else 130
-    train_s, held = _load_samples(cfg)
     net = load_student(cfg.out)
     cal_src = train_s[:: max(1, len(train_s) // 64)]
     calibration = [x for x, _ in eval_inputs(cal_src, cfg.size, cfg.roi_scale)]
@@ -977,7 +978,8 @@ def ship_lite(run: Path, models_dir: Path, data_sources: dict[str, Any] | None =
     manifest_path = models_dir / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     teacher_entry = manifest["models"]["face_landmark.fp32.onnx"]
-    ck_cfg = json.loads((run / "train_summary.json").read_text()) if (run / "train_summary.json").is_file() else {}
+    summary_path = run / "train_summary.json"
+    summary = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
     import torch
 
     config = torch.load(run / "checkpoint.pt", weights_only=False)["config"]
@@ -985,64 +987,66 @@ def ship_lite(run: Path, models_dir: Path, data_sources: dict[str, Any] | None =
         old.unlink()
     trained: dict[str, Any] = {}
     # the native engine's file only (its ONNX source stays in the run; its sha256 is recorded)
-    for suffix in ("mynn",):
-        src = run / "export" / f"{LITE_NAME}.{prec}.{suffix}"
-        dst = models_dir / src.name
-        shutil.copyfile(src, dst)
-        entry: dict[str, Any] = {
-            "task": LITE_NAME,
-            "precision": prec,
-            "sha256": sources.sha256_file(dst),
-            "size": dst.stat().st_size,
-            "description": f"meiyan lite face mesh: 468 landmarks from a {config['size']}x{config['size']} crop, "
-            "distilled from the MediaPipe face mesh (FaceTracker(mesh='lite'), the lite quality tier)",
-            "license": "Apache-2.0 (initialised from and distilled from the Apache-2.0 MediaPipe face mesh)",
-            "teacher": {"file": "face_landmark.fp32.onnx", "sha256": teacher_entry["sha256"]},
-            "trained_by": "python -m model_export train lite-mesh --public-photos",
-            "training": {
-                k: config[k]
-                for k in (
-                    "size",
-                    "width",
-                    "steps",
-                    "batch",
-                    "lr",
-                    "seed",
-                    "init",
-                    "held_out",
-                    "turned_variants",
-                    "max_turn_yaw",
-                )
-            },
-            "training_summary": {
-                k: ck_cfg.get(k) for k in ("steps", "seconds", "train_samples", "first_loss", "last_loss")
-            },
-            "data_sources": data_sources or {},
-            "held_out_evaluation": {
-                k: report[k]
-                for k in (
-                    "held_out_identities",
-                    "held_out_faces",
-                    "augmented_variants_per_face",
-                    "nme",
-                    "latency_ms",
-                    "decision",
-                    "nme_definitions",
-                )
-            },
-            "normalization": {
-                "layout": "NHWC",
-                "color": "RGB",
-                "range": [0.0, 1.0],
-                "preprocessing": "rotated square ROI (landmarks' extent x1.5, eyes horizontal) "
-                f"warped to {config['size']}x{config['size']}",
-            },
-        }
-        onnx_src = run / "export" / f"{LITE_NAME}.{prec}.onnx"
-        entry["converted_from"] = {"name": onnx_src.name, "sha256": sources.sha256_file(onnx_src),
-                                   "size": onnx_src.stat().st_size}
-        entry["inputs"], entry["outputs"] = _io_desc(onnx_src)
-        trained[dst.name] = entry
+    src = run / "export" / f"{LITE_NAME}.{prec}.mynn"
+    dst = models_dir / src.name
+    shutil.copyfile(src, dst)
+    entry: dict[str, Any] = {
+        "task": LITE_NAME,
+        "precision": prec,
+        "sha256": sources.sha256_file(dst),
+        "size": dst.stat().st_size,
+        "description": f"meiyan lite face mesh: 468 landmarks from a {config['size']}x{config['size']} crop, "
+        "distilled from the MediaPipe face mesh (FaceTracker(mesh='lite'), the lite quality tier)",
+        "license": "Apache-2.0 (initialised from and distilled from the Apache-2.0 MediaPipe face mesh)",
+        "teacher": {"file": "face_landmark.fp32.onnx", "sha256": teacher_entry["sha256"]},
+        "trained_by": "python -m model_export train lite-mesh --public-photos",
+        "training": {
+            k: config[k]
+            for k in (
+                "size",
+                "width",
+                "steps",
+                "batch",
+                "lr",
+                "seed",
+                "init",
+                "held_out",
+                "turned_variants",
+                "max_turn_yaw",
+            )
+        },
+        "training_summary": {
+            k: summary.get(k) for k in ("steps", "seconds", "train_samples", "first_loss", "last_loss")
+        },
+        "data_sources": data_sources or {},
+        "held_out_evaluation": {
+            k: report[k]
+            for k in (
+                "held_out_identities",
+                "held_out_faces",
+                "augmented_variants_per_face",
+                "nme",
+                "latency_ms",
+                "decision",
+                "nme_definitions",
+            )
+        },
+        "normalization": {
+            "layout": "NHWC",
+            "color": "RGB",
+            "range": [0.0, 1.0],
+            "preprocessing": "rotated square ROI (landmarks' extent x1.5, eyes horizontal) "
+            f"warped to {config['size']}x{config['size']}",
+        },
+    }
+    onnx_src = run / "export" / f"{LITE_NAME}.{prec}.onnx"
+    entry["converted_from"] = {
+        "name": onnx_src.name,
+        "sha256": sources.sha256_file(onnx_src),
+        "size": onnx_src.stat().st_size,
+    }
+    entry["inputs"], entry["outputs"] = _io_desc(onnx_src)
+    trained[dst.name] = entry
     manifest["trained"] = trained
     manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     notice = models_dir / "NOTICE"

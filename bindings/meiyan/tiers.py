@@ -165,10 +165,8 @@ def tracker_for(tier: Tier | str, models_dir: str | Path | None = None, **kwargs
 
     t = get_tier(tier) if isinstance(tier, str) else tier
     mesh = t.mesh if t.mesh == "full" or lite_mesh_available(models_dir) else "full"
-    tracker = FaceTracker("native", models_dir=models_dir, mesh=mesh, max_faces=t.max_faces,
-                          redetect_interval=t.redetect_interval, rotation_sweep=t.rotation_sweep,
-                          threads=t.tracker_threads, **kwargs)
-    apply_tier(None, tracker, t)
+    tracker = FaceTracker("native", models_dir=models_dir, mesh=mesh, **kwargs)
+    apply_tier(None, tracker, t)  # the tier's tracker options
     return tracker
 
 

@@ -97,6 +97,15 @@ void require_struct(const void* p, uint32_t struct_size, std::size_t needed, con
                         std::to_string(needed) + " (call the matching _init function first)");
 }
 
+// Whether the caller's struct reaches past `field`: one from an older header lacks the fields
+// appended since, which then keep their defaults.
+template <typename S, typename F>
+bool caller_has(const S* s, const F& field) {
+    const auto end = static_cast<std::size_t>(reinterpret_cast<const char*>(&field + 1) -
+                                              reinterpret_cast<const char*>(s));
+    return s->struct_size >= end;
+}
+
 meiyan::ImageView to_view(const meiyan_image* img, const char* name) {
     require_struct(img, img ? img->struct_size : 0, sizeof(meiyan_image), name);
     const int format = enum_value(img->format);
@@ -269,9 +278,7 @@ meiyan_status meiyan_engine_set_beauty(meiyan_engine* engine, const meiyan_beaut
         b.rosy = params->rosy;
         b.sharpen = params->sharpen;
         auto appended = [&](const float& field, float& out) {
-            const std::size_t end = static_cast<std::size_t>(reinterpret_cast<const char*>(&field + 1) -
-                                                             reinterpret_cast<const char*>(params));
-            if (params->struct_size >= end) out = field;
+            if (caller_has(params, field)) out = field;
         };
         appended(params->teeth_whiten, b.teeth_whiten);
         appended(params->eye_brighten, b.eye_brighten);
@@ -317,9 +324,7 @@ meiyan_status meiyan_engine_set_makeup(meiyan_engine* engine, const meiyan_makeu
         m.blush = makeup_layer(params->blush, "blush");
         m.brows = makeup_layer(params->brows, "brows");
         auto appended = [&](const meiyan_makeup_layer& l, const char* name, meiyan::MakeupLayer& out) {
-            const std::size_t end = static_cast<std::size_t>(reinterpret_cast<const char*>(&l + 1) -
-                                                             reinterpret_cast<const char*>(params));
-            if (params->struct_size >= end) out = makeup_layer(l, name);
+            if (caller_has(params, l)) out = makeup_layer(l, name);
         };
         appended(params->eyeshadow, "eyeshadow", m.eyeshadow);
         appended(params->eyeliner, "eyeliner", m.eyeliner);
