@@ -147,6 +147,7 @@ def run_sequence(make_tracker: Callable[..., meiyan.FaceTracker], frames: list[F
         "nme_per_frame": [round(v, 5) for v in nme],
         "track_loss_rate": lost / len(frames),
         "detector_runs_per_frame": st["detector_runs"] / n,
+        "detector_frame_rate": st["detector_frames"] / n,  # frames on which a detector ran at all
         "ms_per_frame_median": statistics.median(ms),
         "ms_per_frame_p95": float(np.percentile(ms, 95)),
         "ms_per_frame_median_no_iris": statistics.median(ms_no_iris),
@@ -165,9 +166,10 @@ def run(progress: bool = True, photos: list | None = None, precision: str = "fp3
     """``mesh="lite"``: the tracker with the lite mesh (whose training never saw these photos' people)."""
     photos = photos or _photos()
 
-    def make(smoothing: bool, iris: bool = True) -> meiyan.FaceTracker:
+    def make(smoothing: bool, iris: bool = True, tile_search: bool = True) -> meiyan.FaceTracker:
         return meiyan.FaceTracker(backend, precision=precision, smoothing=smoothing,  # type: ignore[arg-type]
-                                  mesh=mesh, models_dir=models_dir, iris=iris)  # type: ignore[arg-type]
+                                  mesh=mesh, models_dir=models_dir, iris=iris,  # type: ignore[arg-type]
+                                  tile_search=tile_search)
 
     results: dict[str, dict] = {}
     work = [(p, name, frames) for p in photos for name, frames in sequences(p).items()]
@@ -177,7 +179,8 @@ def run(progress: bool = True, photos: list | None = None, precision: str = "fp3
     for name, per_photo in results.items():
         vals = list(per_photo.values())
         summary[name] = {k: float(np.nanmean([v[k] for v in vals])) for k in
-                         ("nme_mean", "track_loss_rate", "detector_runs_per_frame", "ms_per_frame_median",
+                         ("nme_mean", "track_loss_rate", "detector_runs_per_frame", "detector_frame_rate",
+                          "ms_per_frame_median",
                           "ms_per_frame_median_no_iris", "jitter_raw_px", "jitter_smoothed_px", "lag_px_mean",
                           "iris_jitter_raw_px", "iris_jitter_smoothed_px")}
     # NME at every roll angle in 15-degree steps against the upright frame (roll_360 moves 5 degrees a frame).
@@ -187,6 +190,7 @@ def run(progress: bool = True, photos: list | None = None, precision: str = "fp3
         roll_ratio.append([per["nme_per_frame"][k] / upright for k in range(0, 72, 3)])
     summary["roll_360"]["worst_nme_ratio_vs_upright"] = float(np.nanmax(np.array(roll_ratio)))
 
+    sizes = face_sizes(photos, make, progress)
     return {
         "suite": "tracking",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -197,28 +201,76 @@ def run(progress: bool = True, photos: list | None = None, precision: str = "fp3
         "frame": {"width": W, "height": H},
         "photos": [p.name for p in photos],
         "summary": summary,
+        "face_sizes": sizes,
         "results": results,
     }
 
 
+FACE_WIDTHS = (48, 64, 80, 120, 200, 400, 640)  # px wide at 1280x720; 640 wide is 700-820 px tall
+PLACES = ((0, 0), (-450, -220), (430, 200), (-300, 150))  # the centre and near three corners
+
+
+def placed(photo, width: float, dx: float = 0, dy: float = 0) -> Frame:
+    """The photo on the frame with its annotated face `width` px wide, centred at (W/2 + dx, H/2 + dy)."""
+    pts = photo.ibug68
+    scale = width / float(np.ptp(pts[:, 0])) * float(np.ptp(pts[:, 1])) / FACE_HEIGHT
+    return _render(photo, _placement(photo, scale, 0, dx, dy))
+
+
+def face_sizes(photos: list, make: Callable[..., meiyan.FaceTracker], progress: bool = True) -> dict:
+    """Faces of each width found on one frame by a new tracker (the detector's whole search, as for a
+    photo or a video's first frame), with and without the tile search; faces wider than 200 px only
+    at the centre (they fill the frame). Found: the nearest face's NME < 0.2."""
+    found: dict[str, list[int]] = {}
+    plain_found: dict[str, list[int]] = {}
+    first_ms: list[float] = []
+    work = [(p, w, place) for p in photos for w in FACE_WIDTHS for place in (PLACES if w <= 200 else PLACES[:1])]
+    for photo, width, (dx, dy) in tqdm(work, desc="bench face sizes", disable=not progress):
+        f = placed(photo, width, dx, dy)
+        for tile_search, into in ((True, found), (False, plain_found)):
+            tracker = make(False, iris=False, tile_search=tile_search)
+            t0 = time.perf_counter()
+            face = _subject(tracker.track(f.image, timestamp=0.0), f.truth)
+            if tile_search:
+                first_ms.append((time.perf_counter() - t0) * 1e3)
+            into.setdefault(str(width), []).append(int(face is not None and _nme(face.landmarks, f.truth) < 0.2))
+    return {
+        "widths_px": list(FACE_WIDTHS),
+        "found_rate": {w: float(np.mean(v)) for w, v in found.items()},
+        "found_rate_without_tile_search": {w: float(np.mean(v)) for w, v in plain_found.items()},
+        "faces_per_width": {w: len(v) for w, v in found.items()},
+        "first_frame_ms_median": statistics.median(first_ms),
+        "first_frame_ms_max": max(first_ms),
+    }
+
+
 def format_table(result: dict) -> str:
-    lines = ["| sequence | NME | loss | detector/frame | ms/frame (478 pts) | ms/frame without iris | jitter raw px"
-             " | jitter smoothed px | lag px | iris jitter raw / smoothed px |",
+    lines = ["| sequence | NME | loss | detector runs/frame (frames with one) | ms/frame (478 pts)"
+             " | ms/frame without iris | jitter raw px | jitter smoothed px | lag px | iris jitter raw / smoothed px |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for name, s in result["summary"].items():
-        lines.append(f"| {name} | {s['nme_mean']:.4f} | {s['track_loss_rate']:.1%} | {s['detector_runs_per_frame']:.3f}"
+        lines.append(f"| {name} | {s['nme_mean']:.4f} | {s['track_loss_rate']:.1%}"
+                     f" | {s['detector_runs_per_frame']:.3f} ({s['detector_frame_rate']:.1%})"
                      f" | {s['ms_per_frame_median']:.1f} | {s['ms_per_frame_median_no_iris']:.1f}"
                      f" | {s['jitter_raw_px']:.2f} | {s['jitter_smoothed_px']:.2f} | {s['lag_px_mean']:.2f}"
                      f" | {s['iris_jitter_raw_px']:.2f} / {s['iris_jitter_smoothed_px']:.2f} |")
     lines.append(f"\nworst NME ratio over roll angles (0..345, step 15) vs upright: "
                  f"{result['summary']['roll_360']['worst_nme_ratio_vs_upright']:.2f}")
+    lines.append(f"detector on {result['summary']['still']['detector_frame_rate']:.1%} of the still sequence's frames")
+    sizes = result["face_sizes"]
+    lines.append("\n| face width px | " + " | ".join(str(w) for w in sizes["widths_px"]) + " |")
+    lines.append("|---|" + "---|" * len(sizes["widths_px"]))
+    for label, key in (("found", "found_rate"), ("found, whole frame only", "found_rate_without_tile_search")):
+        lines.append(f"| {label} | " + " | ".join(f"{sizes[key][str(w)]:.0%}" for w in sizes["widths_px"]) + " |")
+    lines.append(f"\nfirst frame (whole search): median {sizes['first_frame_ms_median']:.1f} ms, "
+                 f"max {sizes['first_frame_ms_max']:.1f} ms")
     return "\n".join(lines)
 
 
 def plot(result: dict, path: Path) -> None:
     plt = pyplot()
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4))
     for name, per in result["results"]["roll_360"].items():
         axes[0].plot(np.arange(72) * 5, per["nme_per_frame"], label=name)
     axes[0].set_xlabel("roll (degrees)")
@@ -232,5 +284,15 @@ def plot(result: dict, path: Path) -> None:
     axes[1].set_xticks(np.arange(len(names)), names, rotation=20)
     axes[1].set_ylabel("frame-to-frame RMS px")
     axes[1].legend()
+    sizes = result["face_sizes"]
+    widths = sizes["widths_px"]
+    axes[2].plot(widths, [sizes["found_rate"][str(w)] for w in widths], "o-", label="with tile search")
+    axes[2].plot(widths, [sizes["found_rate_without_tile_search"][str(w)] for w in widths], "s--",
+                 label="whole frame only")
+    axes[2].set_xscale("log")
+    axes[2].set_xlabel("face width at 1280x720 (px)")
+    axes[2].set_ylabel("found on one frame")
+    axes[2].set_title("face sizes")
+    axes[2].legend()
     fig.tight_layout()
     save_figure(fig, path)

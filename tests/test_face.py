@@ -100,8 +100,9 @@ def test_upside_down_and_sideways_faces_are_found(photos):
         back = unrotate_points(face.raw_landmarks, deg, w, h)
         assert np.linalg.norm(back - upright.raw_landmarks[:, :2], axis=1).mean() / iod < 0.015, deg
         assert abs((face.pose.roll - upright.pose.roll - deg + 180) % 360 - 180) < 5, deg
-        # With the camera orientation given, no sweep is needed: one detector run.
-        tracker2 = meiyan.FaceTracker(smoothing=False, rotation_sweep=False)
+        # With the camera orientation given, no sweep is needed: one detector run (the tile search
+        # for small faces off here).
+        tracker2 = meiyan.FaceTracker(smoothing=False, rotation_sweep=False, tile_search=False)
         assert len(tracker2.track(rotate_image(img, deg), timestamp=0.0, camera_rotation=deg)) == 1
         assert tracker2.stats["detector_runs"] == 1
 
@@ -162,7 +163,75 @@ def test_detector_runs_rarely_while_tracking(photos):
         assert len(tracker.track(frame, timestamp=i / 30)) == 1
     stats = tracker.stats
     assert stats["frames"] == 90
-    assert stats["detector_runs"] / stats["frames"] <= 0.05
+    # on 3 of 90 frames (the first and every 30th, looking for more faces: max_faces is 4)
+    assert stats["detector_frames"] == 3
+    assert stats["detector_frames"] / stats["frames"] <= 0.05
+    # the first frame searches every tile for small faces (1 + 3 + 28 runs), later ones two tiles each
+    assert stats["detector_runs"] == (1 + 31) + 2 * (1 + 2)
+    # one face wanted: the tracked face is all there is to find, no tile search while it is tracked
+    single = meiyan.FaceTracker(max_faces=1)
+    for i in range(90):
+        single.track(frame, timestamp=i / 30)
+    assert single.stats["detector_frames"] == 1 and single.stats["detector_runs"] == 1
+
+
+def _bench():
+    import sys
+
+    from .conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import bench_tracking
+
+    return bench_tracking
+
+
+def _found(faces, truth: np.ndarray) -> bool:
+    bench_tracking = _bench()
+    face = bench_tracking._subject(faces, truth)
+    return face is not None and bench_tracking._nme(face.landmarks, truth) < 0.2
+
+
+def test_faces_from_64_px_wide_to_the_full_frame_are_found(photos):
+    bench = _bench()
+    missed, without_tiles = [], 0
+    for photo in photos.values():
+        for width in (64, 80, 120, 200, 400, 640):  # px at 1280x720; 640 wide is 700-820 px tall
+            for dx, dy in bench.PLACES if width <= 200 else bench.PLACES[:1]:  # larger faces fill the frame
+                f = bench.placed(photo, width, dx, dy)
+                if not _found(meiyan.FaceTracker(smoothing=False).track(f.image, timestamp=0.0), f.truth):
+                    missed.append((photo.name, width, dx, dy))
+                if width <= 80:
+                    plain = meiyan.FaceTracker(smoothing=False, tile_search=False)
+                    without_tiles += _found(plain.track(f.image, timestamp=0.0), f.truth)
+    print(f"missed: {missed}; found without the tile search: {without_tiles} of {2 * 4 * len(photos)} faces <= 80 px")
+    assert not missed
+    # the whole-frame detectors alone miss more than half of them (1280 px -> 128 or 192 px inputs;
+    # measured: 10 of 32 found)
+    assert without_tiles <= 4 * len(photos)
+
+
+def test_a_small_face_that_appears_is_found_within_a_sweep_of_the_tiles(photos):
+    f = _bench().placed(photos["takeo"], 64, 430, 200)
+    empty = np.full_like(f.image, 40)
+    tracker = meiyan.FaceTracker(smoothing=False)
+    for i in range(5):
+        assert tracker.track(empty, timestamp=i / 30) == []
+    runs = tracker.stats["detector_runs"]
+    assert tracker.stats["detector_frames"] == 5
+    # on an empty scene: the whole frame (short and full range), two tiles, and on every third frame
+    # the rotation sweep (3 more turns, both detectors) -- never the whole tile set again
+    for i in range(5, 40):
+        before = tracker.stats["detector_runs"]
+        faces = tracker.track(f.image, timestamp=i / 30)
+        assert tracker.stats["detector_runs"] - before <= 2 + 2 + 6
+        if _found(faces, f.truth):
+            break
+    else:
+        raise AssertionError("the 64-px face was never found")
+    # 31 tiles, two a frame: found within 16 frames of appearing
+    assert i - 5 < 16, i
+    assert runs < 32 + 8 + 5 * 10
 
 
 def test_smoothing_removes_jitter_on_a_still_face(photos):

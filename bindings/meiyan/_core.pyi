@@ -186,6 +186,8 @@ class TrackerOptions:
     roi_scale: float
     threads: int
     iris: bool
+    tile_search: bool
+    tile_runs_per_frame: int
     def __init__(self) -> None: ...
 
 class FaceTracker:

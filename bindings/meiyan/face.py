@@ -118,6 +118,10 @@ class FaceTracker:
         iris: run the iris network (``iris_landmark.*``, when the models folder has it) on both eyes
             of every face: :attr:`FaceResult.iris` and :attr:`FaceResult.landmarks478`. Two more
             network runs per face and frame, so off by default; the landmarks are the same either way.
+        tile_search: look for small faces (from ~48 px wide at 1280x720) in overlapping tiles of the
+            frame too: every tile on the first frame (a single image is searched whole), then
+            ``tile_runs_per_frame`` tiles (one detector run each) whenever the tracker looks for new
+            faces (``0``: every tile every time).
     """
 
     def __init__(
@@ -135,6 +139,8 @@ class FaceTracker:
         threads: int = 1,
         mesh: Literal["full", "lite"] = "full",
         iris: bool = False,
+        tile_search: bool = True,
+        tile_runs_per_frame: int = 2,
     ) -> None:
         if backend not in ("native", "onnx"):
             raise ValueError(f"unknown face backend {backend!r}; available: 'native', 'onnx'")
@@ -153,6 +159,10 @@ class FaceTracker:
             raise ValueError(f"threads must be in 0..64 (0: one per core), got {threads}")
         opts.threads = threads
         opts.iris = bool(iris)
+        if not 0 <= tile_runs_per_frame <= 1000:
+            raise ValueError(f"tile_runs_per_frame must be in 0..1000 (0: every tile), got {tile_runs_per_frame}")
+        opts.tile_search = bool(tile_search)
+        opts.tile_runs_per_frame = tile_runs_per_frame
         self.backend = backend
         if backend == "native":
             from meiyan.onnx_backend import default_models_dir

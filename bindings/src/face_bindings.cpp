@@ -163,6 +163,7 @@ public:
         py::dict d;
         d["frames"] = tracker_->stats().frames;
         d["detector_runs"] = tracker_->stats().detector_runs;
+        d["detector_frames"] = tracker_->stats().detector_frames;
         d["mesh_runs"] = tracker_->stats().mesh_runs;
         d["iris_runs"] = tracker_->stats().iris_runs;
         d["iris_seconds"] = tracker_->stats().iris_seconds;
@@ -212,7 +213,9 @@ void register_face(py::module_& m) {
         .def_readwrite("rotation_sweep", &TrackerOptions::rotation_sweep)
         .def_readwrite("roi_scale", &TrackerOptions::roi_scale)
         .def_readwrite("threads", &TrackerOptions::threads)
-        .def_readwrite("iris", &TrackerOptions::iris);
+        .def_readwrite("iris", &TrackerOptions::iris)
+        .def_readwrite("tile_search", &TrackerOptions::tile_search)
+        .def_readwrite("tile_runs_per_frame", &TrackerOptions::tile_runs_per_frame);
     py::class_<PyFaceTracker>(m, "FaceTracker")
         .def(py::init<const py::object&, const py::object&, const py::object&, const TrackerOptions&, const py::object&>(),
              py::arg("detector"), py::arg("mesh"), py::arg("detector_full_range") = py::none(),

@@ -93,6 +93,35 @@ TEST_CASE("ROI from landmarks follows roll and size") {
     }
 }
 
+TEST_CASE("detection tiles: two levels that cover the frame with overlap") {
+    const auto tiles = detection_tiles(1280, 720, 0);
+    CHECK(tiles.size() == 3u + 28u);  // 720-px squares along the width, then 240-px squares (7 x 4)
+    for (int level = 0; level < 2; ++level) {
+        const float side = level == 0 ? 720.0f : 240.0f;
+        const std::size_t first = level == 0 ? 0 : 3, last = level == 0 ? 3 : tiles.size();
+        // every pixel of the frame lies inside some tile of each level, a quarter tile from its
+        // border where the frame allows (a face cut by one tile is whole in the next)
+        for (float y = 0; y < 720; y += 7) {
+            for (float x = 0; x < 1280; x += 7) {
+                float best = -1e9f;
+                for (std::size_t i = first; i < last; ++i) {
+                    const RotatedRect& t = tiles[i];
+                    CHECK_NEAR(t.width, side, 1e-3);
+                    CHECK(t.center_x - side / 2 >= -1e-3f && t.center_x + side / 2 <= 1280 + 1e-3f);
+                    CHECK(t.center_y - side / 2 >= -1e-3f && t.center_y + side / 2 <= 720 + 1e-3f);
+                    best = std::max(best, std::min(side / 2 - std::fabs(x - t.center_x), side / 2 - std::fabs(y - t.center_y)));
+                }
+                CHECK(best >= std::min({x, y, 1280.0f - x, 720.0f - y, side / 8}) - 1e-3f);
+            }
+        }
+    }
+    // a square frame: the whole-frame pass covers the first level; small frames have no second one
+    CHECK(detection_tiles(720, 720, 0).size() == 16u);
+    CHECK(detection_tiles(640, 360, 0).size() == 3u);  // 360-px squares; a 120-px level would be below kMinTile
+    CHECK(detection_tiles(300, 300, 0).empty());
+    for (const RotatedRect& t : detection_tiles(720, 1280, 90)) CHECK_NEAR(t.rotation, 3.14159265f / 2, 1e-5);
+}
+
 TEST_CASE("eye ROI: centred between the eye corners, turned along them, 2.3x their extent") {
     for (double r : {0.0, 20.0, 45.0, 90.0, 180.0, -135.0}) {
         const auto pts = posed_face(10, -5, r, 150, 320, 240);

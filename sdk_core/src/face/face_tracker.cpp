@@ -263,11 +263,43 @@ void FaceTracker::reset() {
     fresh_ = true;
 }
 
+std::vector<RotatedRect> detection_tiles(int w, int h, int rotation_degrees) {
+    std::vector<RotatedRect> tiles;
+    const float rotation = static_cast<float>(rotation_degrees) / kRadToDeg;
+    auto level = [&](int side) {
+        const float overlap = 0.25f * static_cast<float>(side);
+        const auto count = [&](int extent) {
+            return extent <= side ? 1 : 1 + static_cast<int>(std::ceil(static_cast<float>(extent - side) /
+                                                                         (static_cast<float>(side) - overlap)));
+        };
+        const int nx = count(w), ny = count(h);
+        for (int j = 0; j < ny; ++j) {
+            for (int i = 0; i < nx; ++i) {
+                RotatedRect r;
+                // evenly spread from edge to edge (a tile larger than the frame is centred on it)
+                const float x0 = nx == 1 ? 0.5f * static_cast<float>(w - side)
+                                         : static_cast<float>(w - side) * static_cast<float>(i) / static_cast<float>(nx - 1);
+                const float y0 = ny == 1 ? 0.5f * static_cast<float>(h - side)
+                                         : static_cast<float>(h - side) * static_cast<float>(j) / static_cast<float>(ny - 1);
+                r.center_x = x0 + 0.5f * static_cast<float>(side);
+                r.center_y = y0 + 0.5f * static_cast<float>(side);
+                r.width = r.height = static_cast<float>(side);
+                r.rotation = rotation;
+                tiles.push_back(r);
+            }
+        }
+    };
+    const int short_side = std::min(w, h);
+    if (short_side < w || short_side < h) level(short_side);
+    if (short_side / 3 >= kMinTile) level(short_side / 3);
+    return tiles;
+}
+
 std::vector<Detection> FaceTracker::detect_with(Network& net, const DetectorSpec& spec,
                                                 const std::vector<Point2>& anchors, const ImageView& rgba,
-                                                int rotation_degrees) {
+                                                const RotatedRect& region) {
     StageTimer timer(stats_.detector_seconds);
-    const Affine2 m = frame_square(rgba, rotation_degrees).crop_to_image(spec.input_size, spec.input_size);
+    const Affine2 m = region.crop_to_image(spec.input_size, spec.input_size);
     input_.resize(static_cast<std::size_t>(spec.input_size) * spec.input_size * 3);
     crop_to_tensor(rgba, m, spec.input_size, spec.input_size, -1.0f, 1.0f, Border::Zero, input_.data());
     const std::vector<const float*> out = net.run(input_.data());
@@ -276,11 +308,47 @@ std::vector<Detection> FaceTracker::detect_with(Network& net, const DetectorSpec
 }
 
 std::vector<Detection> FaceTracker::detect(const ImageView& rgba, int rotation_degrees) {
-    std::vector<Detection> found = detect_with(*nets_.detector, short_spec_, short_anchors_, rgba, rotation_degrees);
+    const RotatedRect frame = frame_square(rgba, rotation_degrees);
+    std::vector<Detection> found = detect_with(*nets_.detector, short_spec_, short_anchors_, rgba, frame);
     if (found.empty() && nets_.detector_full_range) {
-        found = detect_with(*nets_.detector_full_range, full_spec_, full_anchors_, rgba, rotation_degrees);
+        found = detect_with(*nets_.detector_full_range, full_spec_, full_anchors_, rgba, frame);
     }
     return found;
+}
+
+namespace {
+bool inside(const RotatedRect& r, float x, float y) {
+    const float dx = x - r.center_x, dy = y - r.center_y;
+    const float c = std::cos(r.rotation), s = std::sin(r.rotation);
+    return std::fabs(c * dx + s * dy) < 0.5f * r.width && std::fabs(-s * dx + c * dy) < 0.5f * r.height;
+}
+}  // namespace
+
+void FaceTracker::search_tiles(const ImageView& rgba, int rotation_degrees, double timestamp) {
+    if (rgba.width != tiles_w_ || rgba.height != tiles_h_ || rotation_degrees != tiles_rotation_) {
+        tiles_ = detection_tiles(rgba.width, rgba.height, rotation_degrees);
+        tiles_w_ = rgba.width;
+        tiles_h_ = rgba.height;
+        tiles_rotation_ = rotation_degrees;
+        tile_cursor_ = 0;
+    }
+    if (tiles_.empty()) return;
+    const std::size_t runs = fresh_ || options_.tile_runs_per_frame <= 0
+                                 ? tiles_.size()
+                                 : std::min(tiles_.size(), static_cast<std::size_t>(options_.tile_runs_per_frame));
+    std::vector<Detection> found;
+    for (std::size_t k = 0; k < runs; ++k) {
+        const RotatedRect& tile = tiles_[tile_cursor_];
+        tile_cursor_ = (tile_cursor_ + 1) % tiles_.size();
+        for (const Detection& d : detect_with(*nets_.detector, short_spec_, short_anchors_, rgba, tile)) {
+            // A face cannot lie inside a tracked one: such hits are parts of it cut by the tile.
+            const float cx = 0.5f * (d.box[0] + d.box[2]), cy = 0.5f * (d.box[1] + d.box[3]);
+            const bool covered = std::any_of(tracks_.begin(), tracks_.end(),
+                                             [&](const Track& t) { return inside(t.face.roi, cx, cy); });
+            if (!covered) found.push_back(d);
+        }
+    }
+    if (!found.empty()) add_new_faces(rgba, suppress_overlaps(std::move(found), 0.3f), timestamp);
 }
 
 bool FaceTracker::run_mesh(const ImageView& rgba, const RotatedRect& roi, Face& face) {
@@ -363,6 +431,13 @@ int FaceTracker::add_new_faces(const ImageView& rgba, const std::vector<Detectio
             prev = refined;
         }
         if (lost) continue;
+        // The passes may have carried it onto a face already tracked (a detection on a part of it).
+        const RotatedRect& fit = t.face.roi;
+        const bool duplicate = std::any_of(tracks_.begin(), tracks_.end(), [&](const Track& o) {
+            return std::hypot(o.face.roi.center_x - fit.center_x, o.face.roi.center_y - fit.center_y) <
+                   0.25f * std::min(o.face.roi.width, fit.width);
+        });
+        if (duplicate) continue;
         t.face.id = next_id_++;
         t.last_time = timestamp;
         t.roi_filter.reset(roi_from_landmarks(t.face.raw_landmarks, options_.roi_scale), timestamp);
@@ -458,6 +533,7 @@ const std::vector<Face>& FaceTracker::track(const ImageView& rgba, double timest
     const bool need = tracked == 0 || (tracked < options_.max_faces && frames_since_detect_ >= options_.redetect_interval);
     if (need) {
         frames_since_detect_ = 0;
+        ++stats_.detector_frames;
         std::vector<Detection> found = detect(rgba, camera_rotation);
         // With nothing tracked and no confident face at the camera's orientation, the other quarter
         // turns are tried too (upside-down or sideways faces), and each face keeps the turn where the
@@ -477,6 +553,9 @@ const std::vector<Face>& FaceTracker::track(const ImageView& rgba, double timest
             }
         } else {
             add_new_faces(rgba, found, timestamp);
+        }
+        if (options_.tile_search && static_cast<int>(tracks_.size()) < options_.max_faces) {
+            search_tiles(rgba, camera_rotation, timestamp);
         }
     }
     fresh_ = false;

@@ -59,11 +59,18 @@ struct TrackerOptions {
     float roi_scale = 1.5f;
     int threads = 1;  // per network (0: one per core); the native engine splits its large layers
     bool iris = false;  // run the iris network on both eyes of every face (when the tracker has one); 2 runs a face
+    // Small faces: the short-range detector also runs on overlapping square tiles of the frame (see
+    // detection_tiles) whenever it looks for new faces. A new tracker's first frame (or a single
+    // image) searches every tile; later frames search `tile_runs_per_frame` tiles each, in turn
+    // (0: every tile every time), so an empty scene costs a bounded time per frame.
+    bool tile_search = true;
+    int tile_runs_per_frame = 2;
 };
 
 struct TrackerStats {
     long frames = 0;
     long detector_runs = 0;
+    long detector_frames = 0;  // frames on which the detector ran at all (whole frame, rotations or tiles)
     long mesh_runs = 0;
     long iris_runs = 0;  // one per eye
     // Cumulative wall time per stage, seconds: detector (crop + network + decoding), mesh (crop +
@@ -113,8 +120,12 @@ private:
     bool run_mesh(const ImageView& rgba, const RotatedRect& roi, Face& face);
     // Both eyes of a face from its raw landmarks into face.raw_iris.
     void run_iris(const ImageView& rgba, Face& face);
+    // The detector on the square `region` of the frame (turned so the detector sees it upright).
     std::vector<Detection> detect_with(Network& net, const DetectorSpec& spec, const std::vector<Point2>& anchors,
-                                       const ImageView& rgba, int rotation_degrees);
+                                       const ImageView& rgba, const RotatedRect& region);
+    // The next tiles of the tile search (all of them on a fresh tracker): new faces outside the
+    // tracked ones start tracks.
+    void search_tiles(const ImageView& rgba, int rotation_degrees, double timestamp);
     // Starts tracks for detections not already tracked; returns how many were added.
     int add_new_faces(const ImageView& rgba, const std::vector<Detection>& found, double timestamp);
     void finish(Track& t, double timestamp);
@@ -133,7 +144,18 @@ private:
     long frames_since_detect_ = 0;
     bool fresh_ = true;   // no frame seen since construction or reset()
     long empty_frames_ = 0;  // frames with nothing tracked, for pacing the rotation sweep
+    std::vector<RotatedRect> tiles_;  // the tile search's squares for this frame size and rotation
+    int tiles_w_ = 0, tiles_h_ = 0, tiles_rotation_ = -1;
+    std::size_t tile_cursor_ = 0;  // the next tile to search
 };
+
+// The tile search's squares for a w x h frame, turned by `rotation_degrees` (0/90/180/270), in search
+// order: squares of the frame's short side along its long side (none for a square frame: the whole-
+// frame pass covers it), then squares of a third of the short side (at least kMinTile px), each level
+// overlapping by a quarter of a tile. At 1280x720: 3 + 28 tiles; BlazeFace short range finds faces of
+// 20-70 % of its input, so the 240-px tiles take faces from ~48 px wide, the 720-px ones from ~140.
+constexpr int kMinTile = 128;
+std::vector<RotatedRect> detection_tiles(int w, int h, int rotation_degrees);
 
 // The ROI of the next frame from this frame's landmarks: rotation from the eye corners, a square
 // around the landmarks' extent in that rotated frame, times `scale`.
