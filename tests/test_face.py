@@ -152,6 +152,32 @@ def test_four_faces_keep_their_ids(photos):
     assert len(set(ids)) == 4
 
 
+def test_a_lost_face_is_found_again_as_soon_as_it_shows(photos):
+    """While another face is tracked, a face that was lost (covered for a moment) is looked for on every
+    frame for 2 s, not only at the periodic look for new faces (every 30 frames)."""
+    tiles = []
+    for name in ("lenna", "takeo"):
+        p = photos[name]
+        x0, y0, x1, y1 = p.annotation_box()
+        cx, cy, side = (x0 + x1) / 2, (y0 + y1) / 2, 1.8 * max(x1 - x0, y1 - y0)
+        m = np.array([[400 / side, 0, 200 - cx * 400 / side], [0, 400 / side, 200 - cy * 400 / side]])
+        tiles.append(cv2.warpAffine(p.image, m, (400, 400), borderMode=cv2.BORDER_REPLICATE))
+    frame = np.hstack(tiles)
+    covered = frame.copy()
+    covered[:, :400] = 90
+    tracker = meiyan.FaceTracker(max_faces=4)
+    counts = []
+    for i in range(30):
+        img = covered if 5 <= i < 12 else frame
+        counts.append(len(tracker.track(img, timestamp=i / 30)))
+    assert counts[:5] == [2] * 5
+    assert counts[6:12] == [1] * 6  # lenna covered: lost
+    assert counts[12] == 2, counts  # uncovered at frame 12: found on that frame
+    assert counts[13:] == [2] * 17
+    # and then no more detector runs than the periodic look: frames 0, 5 (the loss) .. 12, none after
+    assert tracker.stats["detector_frames"] <= 1 + 8
+
+
 def test_detector_runs_rarely_while_tracking(photos):
     img = cv2.resize(photos["lenna"].image, (720, 720))
     frame = np.zeros((720, 1280, 3), np.uint8)

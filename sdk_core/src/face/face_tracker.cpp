@@ -30,7 +30,10 @@ constexpr float kRadToDeg = 57.29577951f;
 // Mesh vertices used for geometry (MediaPipe's 468-point topology).
 constexpr int kRightEyeOuter = 33, kRightEyeInner = 133, kLeftEyeInner = 362, kLeftEyeOuter = 263;
 constexpr int kForehead = 10, kChin = 152;
-constexpr int kNewFacePasses = 3;  // mesh passes after the first on a new face's detector ROI
+constexpr int kNewFacePasses = 3;
+// After a track is lost the detector runs on every frame for this long (seconds) even while other faces
+// are tracked, so the face is found again as soon as it shows (not at the next periodic look).
+constexpr double kLostSearchSeconds = 2.0;  // mesh passes after the first on a new face's detector ROI
 constexpr float kRoiHold = 0.02f;         // a tracked face's ROI moves when it would shift by more (x width)
 constexpr float kRoiHoldRadians = 0.035f;  // ... or turn by more (2 degrees)
 constexpr float kRoiMiss = 0.03f;          // a tracked face's landmarks fit an ROI this far off its crop (x width) ...
@@ -260,6 +263,8 @@ void FaceTracker::reset() {
     tracks_.clear();
     faces_.clear();
     frames_since_detect_ = 0;
+    lost_search_until_ = -1e300;
+    lost_search_faces_ = 0;
     fresh_ = true;
 }
 
@@ -511,6 +516,11 @@ const std::vector<Face>& FaceTracker::track(const ImageView& rgba, double timest
         if (found) {
             ++it;
         } else {
+            // a face just lost (occluded, or gone for a moment) is looked for on every frame for a while,
+            // until as many faces are tracked again
+            lost_search_faces_ = std::max(timestamp < lost_search_until_ ? lost_search_faces_ : 0,
+                                          static_cast<int>(tracks_.size()));
+            lost_search_until_ = timestamp + kLostSearchSeconds;
             it = tracks_.erase(it);
         }
     }
@@ -530,7 +540,8 @@ const std::vector<Face>& FaceTracker::track(const ImageView& rgba, double timest
     // 2. Look for new faces when none are tracked, or now and then while fewer than max_faces are.
     const int tracked = static_cast<int>(tracks_.size());
     ++frames_since_detect_;
-    const bool need = tracked == 0 || (tracked < options_.max_faces && frames_since_detect_ >= options_.redetect_interval);
+    const bool need = tracked == 0 || (tracked < options_.max_faces && (frames_since_detect_ >= options_.redetect_interval ||
+                                                                      (timestamp < lost_search_until_ && tracked < lost_search_faces_)));
     if (need) {
         frames_since_detect_ = 0;
         ++stats_.detector_frames;

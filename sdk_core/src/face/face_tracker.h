@@ -144,6 +144,8 @@ private:
     long frames_since_detect_ = 0;
     bool fresh_ = true;   // no frame seen since construction or reset()
     long empty_frames_ = 0;  // frames with nothing tracked, for pacing the rotation sweep
+    double lost_search_until_ = -1e300;  // timestamp until which a lost face is looked for on every frame ...
+    int lost_search_faces_ = 0;          // ... while fewer faces than this are tracked
     std::vector<RotatedRect> tiles_;  // the tile search's squares for this frame size and rotation
     int tiles_w_ = 0, tiles_h_ = 0, tiles_rotation_ = -1;
     std::size_t tile_cursor_ = 0;  // the next tile to search
