@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import time
@@ -61,3 +62,11 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+def mediapipe_python() -> Path | None:
+    """A Python with mediapipe for the mediapipe peers: $MEIYAN_MEDIAPIPE_PYTHON, else build/mp-venv's (see
+    peer_mediapipe.py); None when there is none (the peer is then left out)."""
+    env = os.environ.get("MEIYAN_MEDIAPIPE_PYTHON")
+    path = Path(env) if env else ROOT / "build" / "mp-venv" / "bin" / "python"
+    return path if path.is_file() else None

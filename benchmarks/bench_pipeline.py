@@ -50,7 +50,7 @@ from meiyan.demo import TimedTracker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_common, beside this file
 import peer_effects  # noqa: E402
-from bench_common import ROOT, commit, pyplot, save_figure  # noqa: E402
+from bench_common import commit, mediapipe_python, pyplot, save_figure  # noqa: E402
 
 CLIP = Path(meiyan.__file__).parent / "data" / "samples" / "demo_clip.mp4"
 SIZES: dict[str, tuple[int, int] | None] = {"clip": None, "720p": (1280, 720)}
@@ -192,14 +192,6 @@ class PeerPipeline:
 def _stats(ms: list[float]) -> dict[str, float]:
     a = np.asarray(ms, np.float64)
     return {"median_ms": float(np.median(a)), "p95_ms": float(np.percentile(a, 95))}
-
-
-def mediapipe_python() -> Path | None:
-    """A Python with mediapipe for the mediapipe peer: $MEIYAN_MEDIAPIPE_PYTHON, else build/mp-venv's (see
-    peer_mediapipe.py); None when there is none (the peer is then left out)."""
-    env = os.environ.get("MEIYAN_MEDIAPIPE_PYTHON")
-    path = Path(env) if env else ROOT / "build" / "mp-venv" / "bin" / "python"
-    return path if path.is_file() else None
 
 
 def run_mediapipe(python: Path, size: tuple[int, int] | None, frames: int) -> dict:

@@ -13,10 +13,13 @@ the same frames in turn, gives the cost of the iris.
 from __future__ import annotations
 
 import datetime
+import json
 import math
 import platform
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,7 +32,7 @@ from tqdm import tqdm
 import meiyan
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_common, beside this file
-from bench_common import commit, pyplot, save_figure  # noqa: E402
+from bench_common import commit, mediapipe_python, pyplot, save_figure  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 W, H = 1280, 720
@@ -161,9 +164,56 @@ def run_sequence(make_tracker: Callable[..., meiyan.FaceTracker], frames: list[F
     }
 
 
+PEER_SEQUENCES = ("still", "roll_360")
+
+
+def mediapipe_peer(photos: list, python: Path) -> dict:
+    """mediapipe 0.10.21's FaceMesh (video mode, refine_landmarks: 478 points) on the same frames of the
+    still and full-roll sequences, in its isolated Python (peer_mediapipe_tracking.py), after meiyan's
+    runs: ms per frame, NME (the same 68 mapped points) and track loss, per sequence over all photos."""
+    from model_export.mesh68 import MESH68
+
+    with tempfile.TemporaryDirectory() as tmp:
+        files, truth = [], {}
+        for photo in photos:
+            seqs = sequences(photo)
+            for name in PEER_SEQUENCES:
+                path = Path(tmp) / f"{photo.name}__{name}.npz"
+                np.savez(path, frames=np.stack([f.image for f in seqs[name]]),
+                         t=np.array([f.t for f in seqs[name]]), points=np.array(list(MESH68)))
+                files.append(str(path))
+                truth[path.stem] = [f.truth for f in seqs[name]]
+        script = Path(__file__).resolve().parent / "peer_mediapipe_tracking.py"
+        proc = subprocess.run([str(python), str(script), *files], capture_output=True, text=True, timeout=1800)
+    if proc.returncode != 0:
+        raise RuntimeError(f"the mediapipe tracking peer failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
+    data = json.loads(proc.stdout.strip().splitlines()[-1])
+    out: dict = {"versions": {k: data[k] for k in ("mediapipe", "numpy", "opencv")}}
+    for name in PEER_SEQUENCES:
+        medians, nme, lost, landmarks = [], [], 0, 0
+        for stem, seq in data["sequences"].items():
+            if not stem.endswith(f"__{name}"):
+                continue
+            medians.append(statistics.median(seq["ms"]))
+            landmarks = max(landmarks, seq["landmarks"])
+            for pts, gt in zip(seq["points"], truth[stem], strict=True):
+                iod = float(np.linalg.norm(gt[36] - gt[45]))
+                e = float("nan") if pts is None else float(np.linalg.norm(np.array(pts) - gt, axis=1).mean() / iod)
+                if not e <= 0.5:
+                    lost += 1
+                else:
+                    nme.append(e)
+        frames = sum(len(truth[s]) for s in truth if s.endswith(f"__{name}"))
+        out[name] = {"ms_per_frame_median": float(np.mean(medians)), "nme_mean": float(np.mean(nme)),
+                     "track_loss_rate": lost / frames, "landmarks": landmarks}
+    return out
+
+
 def run(progress: bool = True, photos: list | None = None, precision: str = "fp32", backend: str = "native",
-        mesh: str = "full", models_dir: Path | None = None) -> dict:
-    """``mesh="lite"``: the tracker with the lite mesh (whose training never saw these photos' people)."""
+        mesh: str = "full", models_dir: Path | None = None, peer: bool = True) -> dict:
+    """``mesh="lite"``: the tracker with the lite mesh (whose training never saw these photos' people).
+    ``peer``: mediapipe's FaceMesh on the same frames too, where an isolated Python with mediapipe is
+    found (:func:`bench_common.mediapipe_python`)."""
     photos = photos or _photos()
 
     def make(smoothing: bool, iris: bool = True, tile_search: bool = True) -> meiyan.FaceTracker:
@@ -191,6 +241,15 @@ def run(progress: bool = True, photos: list | None = None, precision: str = "fp3
     summary["roll_360"]["worst_nme_ratio_vs_upright"] = float(np.nanmax(np.array(roll_ratio)))
 
     sizes = face_sizes(photos, make, progress)
+    mp_python = mediapipe_python() if peer else None
+    peer_result = None
+    if mp_python is not None:
+        if progress:
+            print("mediapipe peer (FaceMesh, refine_landmarks) on the still and roll sequences ...", file=sys.stderr)
+        peer_result = mediapipe_peer(photos, mp_python)
+        for name in PEER_SEQUENCES:
+            peer_result[name]["meiyan_over_peer_ms"] = (summary[name]["ms_per_frame_median"]
+                                                        / peer_result[name]["ms_per_frame_median"])
     return {
         "suite": "tracking",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -202,6 +261,7 @@ def run(progress: bool = True, photos: list | None = None, precision: str = "fp3
         "photos": [p.name for p in photos],
         "summary": summary,
         "face_sizes": sizes,
+        "mediapipe_peer": peer_result,
         "results": results,
     }
 
@@ -264,6 +324,16 @@ def format_table(result: dict) -> str:
         lines.append(f"| {label} | " + " | ".join(f"{sizes[key][str(w)]:.0%}" for w in sizes["widths_px"]) + " |")
     lines.append(f"\nfirst frame (whole search): median {sizes['first_frame_ms_median']:.1f} ms, "
                  f"max {sizes['first_frame_ms_max']:.1f} ms")
+    peer = result.get("mediapipe_peer")
+    if peer:
+        lines.append(f"\nmediapipe {peer['versions']['mediapipe']} FaceMesh (video mode, refine_landmarks) on the same"
+                     " frames, same run:\n\n| sequence | meiyan ms/frame (478 pts) | mediapipe ms/frame | ratio"
+                     " | meiyan NME | mediapipe NME | mediapipe loss |\n|---|---|---|---|---|---|---|")
+        for name in PEER_SEQUENCES:
+            m, p = result["summary"][name], peer[name]
+            lines.append(f"| {name} | {m['ms_per_frame_median']:.2f} | {p['ms_per_frame_median']:.2f}"
+                         f" | {p['meiyan_over_peer_ms']:.2f} | {m['nme_mean']:.4f} | {p['nme_mean']:.4f}"
+                         f" | {p['track_loss_rate']:.1%} |")
     return "\n".join(lines)
 
 

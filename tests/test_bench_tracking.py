@@ -25,7 +25,7 @@ def load_bench():
 def test_tracking_bench_on_one_photo(tmp_path):
     bench = load_bench()
     lenna = [p for p in bench._photos() if p.name == "lenna"]
-    result = bench.run(progress=False, photos=lenna)
+    result = bench.run(progress=False, photos=lenna, peer=False)
     s = result["summary"]
     assert set(s) == {"roll_360", "scale_0.5_2", "translate", "light", "occlusion", "still"}
     assert s["roll_360"]["track_loss_rate"] <= 0.05
@@ -40,3 +40,18 @@ def test_tracking_bench_on_one_photo(tmp_path):
         assert 0.02 < seq["nme_mean"] < 0.15
     bench.plot(result, tmp_path / "t.png")
     assert (tmp_path / "t.png").stat().st_size > 1000
+
+
+def test_the_mediapipe_peer_on_the_same_frames():
+    bench = load_bench()
+    python = bench.mediapipe_python()
+    if python is None:
+        pytest.skip("no isolated Python with mediapipe (build/mp-venv or $MEIYAN_MEDIAPIPE_PYTHON)")
+    lenna = [p for p in bench._photos() if p.name == "lenna"]
+    peer = bench.mediapipe_peer(lenna, python)
+    assert peer["versions"]["mediapipe"] == "0.10.21"
+    for name in bench.PEER_SEQUENCES:
+        assert peer[name]["landmarks"] == 478  # refine_landmarks: the attention mesh's 478 points
+        assert 0.02 < peer[name]["nme_mean"] < 0.15
+        assert peer[name]["ms_per_frame_median"] > 0
+    assert peer["still"]["track_loss_rate"] == 0.0

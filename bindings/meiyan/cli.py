@@ -223,7 +223,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     elif args.suite == "all":
         result = bench.run(quick=args.quick, progress=not args.quiet)
     elif args.suite == "tracking":
-        result = bench.run(progress=not args.quiet, mesh=args.mesh)
+        result = bench.run(progress=not args.quiet, mesh=args.mesh, peer=not args.no_peer)
     else:
         result = bench.run(progress=not args.quiet)
     print(bench.format_table(result))
@@ -296,6 +296,9 @@ def parser() -> argparse.ArgumentParser:
     bt.add_argument("--plot", help="write a PNG of NME over roll and jitter per sequence")
     bt.add_argument("--mesh", choices=["full", "lite"], default="full",
                     help="the tracker's mesh network (lite: face_landmark_lite.*.mynn, trained by model_export)")
+    bt.add_argument("--no-peer", action="store_true",
+                    help="leave out mediapipe's FaceMesh on the same frames (run when an isolated Python with "
+                         "mediapipe is found: $MEIYAN_MEDIAPIPE_PYTHON or build/mp-venv)")
     bt.add_argument("--quiet", action="store_true", help="no progress bar")
     bt.set_defaults(fn=cmd_bench)
     be = bsub.add_parser("effects", help="beauty and reshape at 1280x720 on one CPU thread against cv2.bilateralFilter")
