@@ -163,6 +163,24 @@ def test_reshape_moves_the_face_only(params, face_scenes):
         assert change[~outside].mean() > 0.01, name  # local warps (nose, mouth) move little of the box
 
 
+def test_reshape_vector_row_equals_the_scalar_row(face_scenes):
+    """The AVX2 warp row (8 pixels a gather) gives the scalar row's bytes exactly, every item at once."""
+    if meiyan.simd_detected() != "avx2":
+        pytest.skip("no AVX2 here")
+    params = {"face_slim": 0.8, "v_chin": 0.5, "big_eyes": 0.6, "chin_length": -0.5, "nose_width": 0.7,
+              "mouth_size": -0.6, "forehead": 0.5}
+    try:
+        for name, (img, faces) in face_scenes.items():
+            outs = []
+            for level in ("scalar", "avx2"):
+                meiyan.simd_force(level)
+                outs.append(reshaped("cpu", img, faces, **params))
+            assert (outs[0] != img).any(), name
+            assert np.array_equal(outs[0], outs[1]), name
+    finally:
+        meiyan.simd_force(meiyan.simd_detected())
+
+
 @pytest.mark.parametrize("api", ["gl", "gles"])
 @pytest.mark.parametrize("params", RESHAPES, ids=lambda p: "+".join(f"{k}={v}" for k, v in p.items()))
 def test_gl_reshape_matches_cpu(params, api, face_scenes, gl_available, monkeypatch):

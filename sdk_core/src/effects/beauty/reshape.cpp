@@ -1,5 +1,7 @@
 #include "effects/beauty/reshape.h"
 
+#include "effects/beauty/reshape_simd.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -208,15 +210,21 @@ void ReshapeCpu::apply(const ReshapeField& field, const ImageView& rgba) {
     for (int y = SY0; y < SY1; ++y) {
         std::memcpy(&source_[row * (y - SY0)], rgba.data[0] + static_cast<std::ptrdiff_t>(y) * rgba.stride[0] + 4 * SX0, row);
     }
-    cols_.resize(static_cast<std::size_t>(X1 - X0));
+    const std::size_t ncols = static_cast<std::size_t>(X1 - X0);
+    col_a_.resize(ncols);
+    col_b_.resize(ncols);
+    col_t_.resize(ncols);
     for (int x = X0; x < X1; ++x) {
         const float u = (static_cast<float>(x) + 0.5f) * inv_f - 0.5f;
         const float fu = std::floor(u);
-        Column& c = cols_[static_cast<std::size_t>(x - X0)];
-        c.a = std::clamp(static_cast<int>(fu), 0, gw - 1);
-        c.b = std::clamp(static_cast<int>(fu) + 1, 0, gw - 1);
-        c.t = u - fu;
+        const std::size_t i = static_cast<std::size_t>(x - X0);
+        col_a_[i] = std::clamp(static_cast<int>(fu), 0, gw - 1);
+        col_b_[i] = std::clamp(static_cast<int>(fu) + 1, 0, gw - 1);
+        col_t_[i] = u - fu;
     }
+#if MEIYAN_RESHAPE_X86
+    const bool avx2 = simd_active() == SimdLevel::AVX2;
+#endif
     row_.resize(static_cast<std::size_t>(gw) * 2);
     for (int y = Y0; y < Y1; ++y) {
         uint8_t* out = rgba.data[0] + static_cast<std::ptrdiff_t>(y) * rgba.stride[0];
@@ -231,11 +239,31 @@ void ReshapeCpu::apply(const ReshapeField& field, const ImageView& rgba) {
             any = any || row_[static_cast<std::size_t>(i)] != 0.0f;
         }
         if (!any) continue;
-        for (int x = X0; x < X1; ++x) {
-            const Column& col = cols_[static_cast<std::size_t>(x - X0)];
-            const float* pa = &row_[2 * static_cast<std::size_t>(col.a)];
-            const float* pb = &row_[2 * static_cast<std::size_t>(col.b)];
-            const float dx = pa[0] + (pb[0] - pa[0]) * col.t, dy = pa[1] + (pb[1] - pa[1]) * col.t;
+        int x = X0;
+#if MEIYAN_RESHAPE_X86
+        if (avx2) {
+            reshape_detail::WarpRow wr;
+            wr.disp = row_.data();
+            wr.col_a = col_a_.data();
+            wr.col_b = col_b_.data();
+            wr.col_t = col_t_.data();
+            wr.x0 = X0;
+            wr.y = y;
+            wr.source = source_.data();
+            wr.source_row = row;
+            wr.sx0 = SX0, wr.sx1 = SX1, wr.sy0 = SY0, wr.sy1 = SY1;
+            wr.out = out;
+            const int n8 = (X1 - X0) / 8 * 8;
+            reshape_detail::warp_row_avx2(wr, n8);
+            x += n8;
+        }
+#endif
+        for (; x < X1; ++x) {
+            const std::size_t ci = static_cast<std::size_t>(x - X0);
+            const float* pa = &row_[2 * static_cast<std::size_t>(col_a_[ci])];
+            const float* pb = &row_[2 * static_cast<std::size_t>(col_b_[ci])];
+            const float t = col_t_[ci];
+            const float dx = pa[0] + (pb[0] - pa[0]) * t, dy = pa[1] + (pb[1] - pa[1]) * t;
             if (dx == 0.0f && dy == 0.0f) continue;
             const float sx = static_cast<float>(x) + dx, sy = static_cast<float>(y) + dy;
             const float fsx = std::floor(sx), fsy = std::floor(sy);

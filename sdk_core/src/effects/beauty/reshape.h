@@ -31,13 +31,11 @@ public:
     void apply(const ReshapeField& field, const ImageView& rgba);
 
 private:
-    struct Column {
-        int a, b;  // grid columns either side
-        float t;   // weight of b
-    };
     std::vector<uint8_t> source_;  // the frame rows the warp may read, unmodified
     std::vector<float> decoded_, row_;
-    std::vector<Column> cols_;
+    // per output column: the grid columns either side and the weight of b
+    std::vector<int> col_a_, col_b_;
+    std::vector<float> col_t_;
 };
 
 }  // namespace meiyan
