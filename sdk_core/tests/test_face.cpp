@@ -7,6 +7,7 @@
 #include "check.h"
 #include "core/error.h"
 #include "face/blazeface.h"
+#include "face/crop.h"
 #include "face/face_tracker.h"
 #include "face/one_euro.h"
 #include "face/roi_filter.h"
@@ -90,6 +91,39 @@ TEST_CASE("ROI from landmarks follows roll and size") {
         CHECK_NEAR(std::remainder(got - r, 360.0), 0.0, 0.5);
         CHECK(roi.width > 150 && roi.width < 400);
         CHECK_NEAR(roi.width, roi.height, 1e-3);
+    }
+}
+
+TEST_CASE("face crop: the vector path gives the scalar sampling's tensor exactly") {
+    std::mt19937 rng(7);
+    const int w = 301, h = 217;
+    std::vector<uint8_t> frame(static_cast<std::size_t>(w + 3) * h * 4);
+    for (auto& v : frame) v = static_cast<uint8_t>(rng());
+    meiyan::ImageView img;
+    img.format = meiyan::PixelFormat::RGBA8;
+    img.width = w;
+    img.height = h;
+    img.data[0] = frame.data();
+    img.stride[0] = (w + 3) * 4;  // rows padded: offsets use the stride
+    std::uniform_real_distribution<double> angle(-3.2, 3.2), size(20, 400), centre(-40, 340), inner(-10, 10);
+    for (int trial = 0; trial < 40; ++trial) {
+        // even trials: crops well inside the frame (the vector path's case), odd: anywhere
+        const bool inside = trial % 4 < 2;
+        RotatedRect r;
+        r.center_x = static_cast<float>(inside ? 150 + inner(rng) : centre(rng));
+        r.center_y = static_cast<float>(inside ? 108 + inner(rng) : centre(rng));
+        r.width = r.height = static_cast<float>(inside ? 60 + inner(rng) : size(rng));
+        r.rotation = static_cast<float>(angle(rng));
+        const int n = trial % 2 ? 64 : 192;
+        const Affine2 m = r.crop_to_image(n, n);
+        for (const Border border : {Border::Zero, Border::Replicate}) {
+            std::vector<float> a(static_cast<std::size_t>(n) * n * 3), b(a.size());
+            meiyan::simd_force(meiyan::SimdLevel::Scalar);
+            crop_to_tensor(img, m, n, n, -1.0f, 1.0f, border, a.data());
+            meiyan::simd_force(meiyan::simd_detected());
+            crop_to_tensor(img, m, n, n, -1.0f, 1.0f, border, b.data());
+            CHECK(a == b);
+        }
     }
 }
 
