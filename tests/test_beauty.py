@@ -163,6 +163,26 @@ def test_reshape_moves_the_face_only(params, face_scenes):
         assert change[~outside].mean() > 0.01, name  # local warps (nose, mouth) move little of the box
 
 
+@pytest.mark.parametrize("items", [{"smoothing": 0.7}, {"whitening": 1.0}, {"rosy": 0.5}, {"sharpen": 0.6},
+                                   {"smoothing": 0.7, "whitening": 0.4, "rosy": 0.3, "sharpen": 0.4, "teeth_whiten": 0.5,
+                                    "eye_brighten": 0.5, "dark_circles": 0.5}], ids=lambda p: "+".join(p))
+def test_beauty_vector_pixels_equal_the_scalar_pixels(items, face_scenes):
+    """The AVX2 skin pixels (8 at a time; feature items and frame-edge pixels stay scalar) give the
+    scalar pixel's bytes exactly."""
+    if meiyan.simd_detected() != "avx2":
+        pytest.skip("no AVX2 here")
+    try:
+        for name, (img, faces) in face_scenes.items():
+            outs = []
+            for level in ("scalar", "avx2"):
+                meiyan.simd_force(level)
+                outs.append(render("cpu", img, faces, **items))
+            assert (outs[0] != img).any(), name
+            assert np.array_equal(outs[0], outs[1]), name
+    finally:
+        meiyan.simd_force(meiyan.simd_detected())
+
+
 def test_reshape_vector_row_equals_the_scalar_row(face_scenes):
     """The AVX2 warp row (8 pixels a gather) gives the scalar row's bytes exactly, every item at once."""
     if meiyan.simd_detected() != "avx2":

@@ -1,5 +1,7 @@
 #include "effects/beauty/beauty_cpu.h"
 
+#include "effects/beauty/beauty_simd.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -220,17 +222,47 @@ void BeautyCpu::apply(const BeautyParams& params, const BeautyGrid& grid, const 
     const ExpTable& ex = exp_table();
     // The columns' grid cells and weights, shared by every row.
     const int xs = std::max(0, grid.x0 * f), xe = std::min(fw, grid.x1 * f);
-    cols_.resize(static_cast<std::size_t>(std::max(0, xe - xs)));
+    const std::size_t ncols = static_cast<std::size_t>(std::max(0, xe - xs));
+    col_a_.resize(ncols);
+    col_b_.resize(ncols);
+    col_t_.resize(ncols);
     for (int x = xs; x < xe; ++x) {
         const float u = (static_cast<float>(x) + 0.5f) * inv_f - 0.5f;
         const float fu = std::floor(u);
-        Column& c = cols_[static_cast<std::size_t>(x - xs)];
-        c.a = std::clamp(static_cast<int>(fu), 0, w - 1);
-        c.b = std::clamp(static_cast<int>(fu) + 1, 0, w - 1);
-        c.t = u - fu;
+        const std::size_t i = static_cast<std::size_t>(x - xs);
+        col_a_[i] = std::clamp(static_cast<int>(fu), 0, w - 1);
+        col_b_[i] = std::clamp(static_cast<int>(fu) + 1, 0, w - 1);
+        col_t_[i] = u - fu;
     }
     // With only the feature items on, pixels outside their masks are left as they are.
     const bool skin_items = params.smoothing > 0.0f || params.whitening > 0.0f || params.rosy > 0.0f || params.sharpen > 0.0f;
+#if MEIYAN_BEAUTY_X86
+    // The skin items on 8 pixels at a time (beauty_avx2.cpp, the same bytes); the feature items and
+    // the frame's edge pixels (sharpening's neighbourhood) take the scalar pixel below.
+    const bool avx2 = skin_items && simd_active() == SimdLevel::AVX2;
+    beauty_detail::SkinRow sr;
+    sr.smoothing = params.smoothing;
+    sr.whitening = params.whitening;
+    sr.rosy = params.rosy;
+    sr.sharpen = params.sharpen;
+    sr.tone_cb = tone_cb;
+    sr.tone_cr = tone_cr;
+    sr.inv_2c2 = inv_2c2;
+    sr.inv_2e2 = inv_2e2;
+    sr.exp_table = ex.v;
+    sr.exp_size = ExpTable::kSize;
+    sr.exp_scale = ExpTable::kSize / ExpTable::kExpMax;
+    sr.curve = curve;
+    sr.curve_size = kCurveSize;
+    sr.col_a = col_a_.data();
+    sr.col_b = col_b_.data();
+    sr.col_t = col_t_.data();
+    sr.xs = xs;
+    sr.src_row = static_cast<std::ptrdiff_t>(sw) * 4;
+    // columns whose 8-pixel groups may go to the vector path: sharpening reads one pixel around
+    const int vx0 = params.sharpen > 0.0f ? std::max(xs, 1) : xs;
+    const int vx1 = params.sharpen > 0.0f ? std::min(xe, fw - 1) : xe;
+#endif
     // Per row, the grid rows interpolated vertically first: mask (2) and smooth (3) per grid column.
     row_.resize(static_cast<std::size_t>(w) * 5);
     for (int y = std::max(0, grid.y0 * f); y < std::min(fh, grid.y1 * f); ++y) {
@@ -259,16 +291,40 @@ void BeautyCpu::apply(const BeautyParams& params, const BeautyGrid& grid, const 
             for (int c = 0; c < 3; ++c) cell[2 + c] = sa[i + c] * kInv255 + (sb[i + c] * kInv255 - sa[i + c] * kInv255) * ay;
         }
         if (!any) continue;
-        for (int x = xs; x < xe; ++x) {
+        auto feature_at = [&](int x) {
             const uint8_t* fm = frow && x >= features.x0 && x < features.x0 + features.width
                                     ? frow + 4 * static_cast<std::size_t>(x - features.x0)
                                     : nullptr;
-            const bool feature = fm && (fm[0] | fm[1] | fm[2]) != 0;
+            return fm && (fm[0] | fm[1] | fm[2]) != 0 ? fm : nullptr;
+        };
+#if MEIYAN_BEAUTY_X86
+        const bool row_vector = avx2 && (params.sharpen == 0.0f || (y >= 1 && y + 1 < fh));
+        if (row_vector) {
+            sr.cells = row_.data();
+            sr.src = &source_[(static_cast<std::size_t>(y - Y0) * sw + (xs - X0)) * 4];
+            sr.out = row + 4 * xs;
+        }
+#endif
+        for (int x = xs; x < xe; ++x) {
+#if MEIYAN_BEAUTY_X86
+            if (row_vector && x >= vx0 && x + 8 <= vx1) {
+                bool plain = true;  // no feature item in the group
+                for (int k = 0; k < 8 && plain && frow; ++k) plain = feature_at(x + k) == nullptr;
+                if (plain) {
+                    beauty_detail::skin_group8_avx2(sr, x);
+                    x += 7;
+                    continue;
+                }
+            }
+#endif
+            const uint8_t* fm = feature_at(x);
+            const bool feature = fm != nullptr;
             if (!skin_items && !feature) continue;
-            const Column& col = cols_[static_cast<std::size_t>(x - xs)];
-            const float* ca = &row_[5 * static_cast<std::size_t>(col.a)];
-            const float* cb_ = &row_[5 * static_cast<std::size_t>(col.b)];
-            const float m0 = ca[0] + (cb_[0] - ca[0]) * col.t, m1 = ca[1] + (cb_[1] - ca[1]) * col.t;
+            const std::size_t ci = static_cast<std::size_t>(x - xs);
+            const float ct = col_t_[ci];
+            const float* ca = &row_[5 * static_cast<std::size_t>(col_a_[ci])];
+            const float* cb_ = &row_[5 * static_cast<std::size_t>(col_b_[ci])];
+            const float m0 = ca[0] + (cb_[0] - ca[0]) * ct, m1 = ca[1] + (cb_[1] - ca[1]) * ct;
             if (m0 == 0.0f && m1 == 0.0f && !feature) continue;
             const uint8_t* cp = &source_[(static_cast<std::size_t>(y - Y0) * sw + (x - X0)) * 4];
             const float c[3] = {cp[0] * kInv255, cp[1] * kInv255, cp[2] * kInv255};
@@ -278,8 +334,8 @@ void BeautyCpu::apply(const BeautyParams& params, const BeautyGrid& grid, const 
             const float skin = m0 * ex((dcb * dcb + dcr * dcr) * inv_2c2);
             float rgb[3] = {c[0], c[1], c[2]};
             if (params.smoothing > 0.0f && skin > 0.0f) {
-                const float s[3] = {ca[2] + (cb_[2] - ca[2]) * col.t, ca[3] + (cb_[3] - ca[3]) * col.t,
-                                    ca[4] + (cb_[4] - ca[4]) * col.t};
+                const float s[3] = {ca[2] + (cb_[2] - ca[2]) * ct, ca[3] + (cb_[3] - ca[3]) * ct,
+                                    ca[4] + (cb_[4] - ca[4]) * ct};
                 const float d = luma(s) - luma(c);
                 const float k = params.smoothing * skin * ex(d * d * inv_2e2);
                 for (int ch = 0; ch < 3; ++ch) rgb[ch] += (s[ch] - rgb[ch]) * k;

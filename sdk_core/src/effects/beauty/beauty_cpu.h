@@ -18,12 +18,10 @@ public:
     void apply(const BeautyParams& params, const BeautyGrid& grid, const FeatureMask& features, const ImageView& rgba);
 
 private:
-    struct Column {
-        int a, b;  // grid columns either side
-        float t;   // weight of b
-    };
     std::vector<uint8_t> reduced_, across_, smooth_, source_;
-    std::vector<Column> cols_;
+    // per frame column from the grid box's first: the grid columns either side and b's weight
+    std::vector<int> col_a_, col_b_;
+    std::vector<float> col_t_;
     std::vector<float> row_;
 };
 

@@ -1,0 +1,43 @@
+// The beauty pass's per-pixel skin work, vectorised (beauty_avx2.cpp); BeautyCpu::apply in
+// beauty_cpu.cpp holds the scalar pixel that defines the results, reproduced bit for bit.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#if defined(__x86_64__) || defined(__i386__)
+#define MEIYAN_BEAUTY_X86 1
+#endif
+
+namespace meiyan {
+namespace beauty_detail {
+
+struct SkinRow {
+    // per frame
+    float smoothing = 0, whitening = 0, rosy = 0, sharpen = 0;  // the items (feature items excluded)
+    float tone_cb = 0, tone_cr = 0;
+    float inv_2c2 = 0, inv_2e2 = 0;  // 1 / (2 sigma^2) of the skin chroma and the edge weight
+    const float* exp_table = nullptr;  // exp(-i * max / size), size + 1 values
+    int exp_size = 0;
+    float exp_scale = 0;  // size / max
+    const float* curve = nullptr;  // whitening curve, curve_size + 1 values
+    int curve_size = 0;
+    const int* col_a = nullptr;  // per frame column from xs: grid columns either side and b's weight
+    const int* col_b = nullptr;
+    const float* col_t = nullptr;
+    int xs = 0;
+    // per row
+    const float* cells = nullptr;  // 5 per grid column: skin mask, face mask, smoothed R, G, B
+    const uint8_t* src = nullptr;  // the unmodified source pixel at frame column xs of this row
+    std::ptrdiff_t src_row = 0;    // bytes between source rows (sharpening reads the rows around)
+    uint8_t* out = nullptr;        // the frame row's pixel at column xs
+};
+
+#if MEIYAN_BEAUTY_X86
+// The scalar pixel for frame columns x..x+7 (x - xs a multiple of nothing in particular). Sharpening
+// reads the 3x3 neighbourhood: the caller passes groups whose neighbours are inside the source.
+// AVX2 + FMA CPUs only.
+void skin_group8_avx2(const SkinRow& r, int x);
+#endif
+
+}  // namespace beauty_detail
+}  // namespace meiyan
