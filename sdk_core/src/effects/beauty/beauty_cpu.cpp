@@ -192,20 +192,28 @@ void BeautyCpu::apply(const BeautyParams& params, const BeautyGrid& grid, const 
     float tone_cb, tone_cr;
     chroma(tone, tone_cb, tone_cr);
 
-    // The frame region the masks cover, plus one pixel for the sharpening neighbourhood, copied so
-    // that sharpening reads unmodified neighbours.
+    // The frame region the masks cover, plus one pixel for the sharpening neighbourhood. Sharpening
+    // reads its neighbours unmodified, so with it on the region is copied first; without it every
+    // pixel reads only itself, before it is written, and the frame is read in place.
     const int X0 = std::max(0, grid.x0 * f - 1), Y0 = std::max(0, grid.y0 * f - 1);
     const int X1 = std::min(fw, grid.x1 * f + 1), Y1 = std::min(fh, grid.y1 * f + 1);
     const int sw = X1 - X0;
-    source_.resize(static_cast<std::size_t>(sw) * (Y1 - Y0) * 4);
-    for (int y = Y0; y < Y1; ++y) {
-        std::memcpy(&source_[static_cast<std::size_t>(y - Y0) * sw * 4],
-                    rgba.data[0] + static_cast<std::ptrdiff_t>(y) * rgba.stride[0] + 4 * X0, static_cast<std::size_t>(sw) * 4);
+    const uint8_t* src_base = rgba.data[0] + static_cast<std::ptrdiff_t>(Y0) * rgba.stride[0] + 4 * X0;
+    std::ptrdiff_t src_stride = rgba.stride[0];
+    if (params.sharpen > 0.0f) {
+        source_.resize(static_cast<std::size_t>(sw) * (Y1 - Y0) * 4);
+        for (int y = Y0; y < Y1; ++y) {
+            std::memcpy(&source_[static_cast<std::size_t>(y - Y0) * sw * 4],
+                        rgba.data[0] + static_cast<std::ptrdiff_t>(y) * rgba.stride[0] + 4 * X0,
+                        static_cast<std::size_t>(sw) * 4);
+        }
+        src_base = source_.data();
+        src_stride = static_cast<std::ptrdiff_t>(sw) * 4;
     }
     auto src_at = [&](int x, int y) {
         x = std::clamp(x, 0, fw - 1);
         y = std::clamp(y, 0, fh - 1);
-        return &source_[(static_cast<std::size_t>(y - Y0) * sw + (x - X0)) * 4];
+        return src_base + static_cast<std::ptrdiff_t>(y - Y0) * src_stride + 4 * (x - X0);
     };
     const float inv_f = 1.0f / static_cast<float>(f);
     const float beta = beauty::whitening_beta(params.whitening);
@@ -258,7 +266,7 @@ void BeautyCpu::apply(const BeautyParams& params, const BeautyGrid& grid, const 
     sr.col_b = col_b_.data();
     sr.col_t = col_t_.data();
     sr.xs = xs;
-    sr.src_row = static_cast<std::ptrdiff_t>(sw) * 4;
+    sr.src_row = src_stride;
     // columns whose 8-pixel groups may go to the vector path: sharpening reads one pixel around
     const int vx0 = params.sharpen > 0.0f ? std::max(xs, 1) : xs;
     const int vx1 = params.sharpen > 0.0f ? std::min(xe, fw - 1) : xe;
@@ -301,7 +309,7 @@ void BeautyCpu::apply(const BeautyParams& params, const BeautyGrid& grid, const 
         const bool row_vector = avx2 && (params.sharpen == 0.0f || (y >= 1 && y + 1 < fh));
         if (row_vector) {
             sr.cells = row_.data();
-            sr.src = &source_[(static_cast<std::size_t>(y - Y0) * sw + (xs - X0)) * 4];
+            sr.src = src_at(xs, y);
             sr.out = row + 4 * xs;
         }
 #endif
@@ -326,7 +334,7 @@ void BeautyCpu::apply(const BeautyParams& params, const BeautyGrid& grid, const 
             const float* cb_ = &row_[5 * static_cast<std::size_t>(col_b_[ci])];
             const float m0 = ca[0] + (cb_[0] - ca[0]) * ct, m1 = ca[1] + (cb_[1] - ca[1]) * ct;
             if (m0 == 0.0f && m1 == 0.0f && !feature) continue;
-            const uint8_t* cp = &source_[(static_cast<std::size_t>(y - Y0) * sw + (x - X0)) * 4];
+            const uint8_t* cp = src_at(x, y);
             const float c[3] = {cp[0] * kInv255, cp[1] * kInv255, cp[2] * kInv255};
             float cb, cr;
             chroma(c, cb, cr);
