@@ -136,6 +136,21 @@ def test_gl_matches_cpu(item, api, scenes, gl_available, monkeypatch):
         assert value >= 38.0, f"{name}: {item} CPU vs GL PSNR {value:.1f} dB"
 
 
+def test_gl_reuses_its_mask_textures_as_faces_change_size(scenes, gl_available):
+    """One GL engine over frames whose feature-mask box shrinks and grows (the texture is kept while it
+    is large enough, texels past the box unread): each frame still equals a fresh CPU engine's."""
+    img, faces = scenes["portrait"]
+    gl = Engine("gl", beauty=BeautyParams(teeth_whiten=1.0, eye_brighten=1.0, dark_circles=1.0))
+    for scale in (1.0, 0.55, 0.8, 0.4, 1.0):
+        m = cv2.getRotationMatrix2D((img.shape[1] / 2, img.shape[0] / 2), 0.0, scale)
+        frame = cv2.warpAffine(img, m, (img.shape[1], img.shape[0]), borderMode=cv2.BORDER_REPLICATE)
+        moved = [np.hstack([f[:, :2] @ m[:, :2].T + m[:, 2], f[:, 2:] * scale]).astype(np.float32) for f in faces]
+        gl.set_faces(moved)
+        value = psnr(render("cpu", frame, moved, teeth_whiten=1.0, eye_brighten=1.0, dark_circles=1.0),
+                     gl.process(frame))
+        assert value >= 38.0, f"scale {scale}: CPU vs GL PSNR {value:.1f} dB"
+
+
 @pytest.mark.parametrize("backend", ["cpu", "gl"])
 def test_zero_is_bit_identical(backend, scenes, request):
     if backend == "gl":

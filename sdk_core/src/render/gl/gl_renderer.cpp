@@ -1,5 +1,6 @@
 #include "render/gl/gl_renderer.h"
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 #include <vector>
@@ -333,6 +334,21 @@ private:
         api_.TexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, data);
     }
 
+    // A frame-box mask read with texelFetch inside its size only (the feature masks, the contact lenses):
+    // the texture grows (to 64-texel steps) and is otherwise reused, so a face that moves or changes
+    // size does not reallocate it every frame; texels past the box are never read.
+    void upload_box(GLuint tex, int& cap_w, int& cap_h, int w, int h, const uint8_t* data) {
+        if (w > cap_w || h > cap_h) {
+            cap_w = std::max(cap_w, (w + 63) / 64 * 64);
+            cap_h = std::max(cap_h, (h + 63) / 64 * 64);
+            allocate_2d(tex, cap_w, cap_h);
+        }
+        api_.ActiveTexture(GL_TEXTURE0);
+        api_.BindTexture(GL_TEXTURE_2D, tex);
+        api_.PixelStorei(GL_UNPACK_ALIGNMENT, 1);
+        api_.TexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, data);
+    }
+
     // The procedural masks come from the CPU grid; the UV-layout layers are drawn through the mesh here.
     void draw_makeup(const EffectState& state, GLuint in_tex, GLuint out_tex, int w, int h) {
         const MakeupGrid grid = build_makeup_grid(state.makeup, state.faces, w, h);
@@ -344,7 +360,7 @@ private:
         if (!lens.empty()) {
             lens_rgba_.assign(lens.coverage.size() * 4, 0);
             for (std::size_t i = 0; i < lens.coverage.size(); ++i) lens_rgba_[4 * i] = lens.coverage[i];
-            upload_grid(beauty_tex_[kContactsMask], contacts_w_, contacts_h_, lens.width(), lens.height(),
+            upload_box(beauty_tex_[kContactsMask], contacts_w_, contacts_h_, lens.width(), lens.height(),
                         lens_rgba_.data());
         }
         api_.BindVertexArray(vao_);
@@ -420,7 +436,7 @@ private:
         const FeatureMask features =
             state.beauty.has_features() ? build_feature_mask(state.faces, w, h, state.beauty) : FeatureMask{};
         if (!features.empty()) {
-            upload_grid(beauty_tex_[kBeautyFeatures], features_w_, features_h_, features.width, features.height,
+            upload_box(beauty_tex_[kBeautyFeatures], features_w_, features_h_, features.width, features.height,
                         features.rgba.data());
         }
 
@@ -528,7 +544,7 @@ private:
     static constexpr std::size_t kMaxToneSamples = 36;  // the size of u_samples in skin_tone.frag.glsl
     GLuint beauty_tex_[kBeautyTextures] = {};
     int grid_w_ = 0, grid_h_ = 0, beauty_w_ = 0, beauty_h_ = 0, field_w_ = 0, field_h_ = 0, makeup_w_ = 0, makeup_h_ = 0;
-    int features_w_ = 0, features_h_ = 0, contacts_w_ = 0, contacts_h_ = 0;
+    int features_w_ = 0, features_h_ = 0, contacts_w_ = 0, contacts_h_ = 0;  // allocated sizes (upload_box)
     std::vector<uint8_t> lens_rgba_;
     GLuint frame_tex_ = 0, target_tex_ = 0, lut_tex_ = 0, fbo_ = 0, vao_ = 0;
     int frame_w_ = 0, frame_h_ = 0;
