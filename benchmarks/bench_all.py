@@ -44,7 +44,7 @@ def _settings(quick: bool) -> dict[str, Callable[[bool], dict]]:
     def run_tracking(progress: bool) -> dict:
         photos = [p for p in tracking._photos() if p.name == "lenna"] if quick else None
         native = tracking.run(progress=progress, photos=photos, backend="native")
-        onnx = tracking.run(progress=progress, photos=photos, backend="onnx", peer=False)
+        onnx = tracking.run(progress=progress, photos=photos, backend="onnx", peer=False, sizes=False)
         ratios = {name: s["ms_per_frame_median"] / onnx["summary"][name]["ms_per_frame_median"]
                   for name, s in native["summary"].items()}
         return {**native, "onnx": {"backend": onnx["backend"], "summary": onnx["summary"]},

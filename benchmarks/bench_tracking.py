@@ -210,10 +210,10 @@ def mediapipe_peer(photos: list, python: Path) -> dict:
 
 
 def run(progress: bool = True, photos: list | None = None, precision: str = "fp32", backend: str = "native",
-        mesh: str = "full", models_dir: Path | None = None, peer: bool = True) -> dict:
+        mesh: str = "full", models_dir: Path | None = None, peer: bool = True, sizes: bool = True) -> dict:
     """``mesh="lite"``: the tracker with the lite mesh (whose training never saw these photos' people).
     ``peer``: mediapipe's FaceMesh on the same frames too, where an isolated Python with mediapipe is
-    found (:func:`bench_common.mediapipe_python`)."""
+    found (:func:`bench_common.mediapipe_python`). ``sizes``: the face-size sweep (:func:`face_sizes`)."""
     photos = photos or _photos()
 
     def make(smoothing: bool, iris: bool = True, tile_search: bool = True) -> meiyan.FaceTracker:
@@ -240,7 +240,7 @@ def run(progress: bool = True, photos: list | None = None, precision: str = "fp3
         roll_ratio.append([per["nme_per_frame"][k] / upright for k in range(0, 72, 3)])
     summary["roll_360"]["worst_nme_ratio_vs_upright"] = float(np.nanmax(np.array(roll_ratio)))
 
-    sizes = face_sizes(photos, make, progress)
+    size_result = face_sizes(photos, make, progress) if sizes else None
     mp_python = mediapipe_python() if peer else None
     peer_result = None
     if mp_python is not None:
@@ -260,7 +260,7 @@ def run(progress: bool = True, photos: list | None = None, precision: str = "fp3
         "frame": {"width": W, "height": H},
         "photos": [p.name for p in photos],
         "summary": summary,
-        "face_sizes": sizes,
+        "face_sizes": size_result,
         "mediapipe_peer": peer_result,
         "results": results,
     }
@@ -317,13 +317,14 @@ def format_table(result: dict) -> str:
     lines.append(f"\nworst NME ratio over roll angles (0..345, step 15) vs upright: "
                  f"{result['summary']['roll_360']['worst_nme_ratio_vs_upright']:.2f}")
     lines.append(f"detector on {result['summary']['still']['detector_frame_rate']:.1%} of the still sequence's frames")
-    sizes = result["face_sizes"]
-    lines.append("\n| face width px | " + " | ".join(str(w) for w in sizes["widths_px"]) + " |")
-    lines.append("|---|" + "---|" * len(sizes["widths_px"]))
-    for label, key in (("found", "found_rate"), ("found, whole frame only", "found_rate_without_tile_search")):
-        lines.append(f"| {label} | " + " | ".join(f"{sizes[key][str(w)]:.0%}" for w in sizes["widths_px"]) + " |")
-    lines.append(f"\nfirst frame (whole search): median {sizes['first_frame_ms_median']:.1f} ms, "
-                 f"max {sizes['first_frame_ms_max']:.1f} ms")
+    sizes = result.get("face_sizes")
+    if sizes:
+        lines.append("\n| face width px | " + " | ".join(str(w) for w in sizes["widths_px"]) + " |")
+        lines.append("|---|" + "---|" * len(sizes["widths_px"]))
+        for label, key in (("found", "found_rate"), ("found, whole frame only", "found_rate_without_tile_search")):
+            lines.append(f"| {label} | " + " | ".join(f"{sizes[key][str(w)]:.0%}" for w in sizes["widths_px"]) + " |")
+        lines.append(f"\nfirst frame (whole search): median {sizes['first_frame_ms_median']:.1f} ms, "
+                     f"max {sizes['first_frame_ms_max']:.1f} ms")
     peer = result.get("mediapipe_peer")
     if peer:
         lines.append(f"\nmediapipe {peer['versions']['mediapipe']} FaceMesh (video mode, refine_landmarks) on the same"
@@ -354,7 +355,7 @@ def plot(result: dict, path: Path) -> None:
     axes[1].set_xticks(np.arange(len(names)), names, rotation=20)
     axes[1].set_ylabel("frame-to-frame RMS px")
     axes[1].legend()
-    sizes = result["face_sizes"]
+    sizes = result.get("face_sizes") or {"widths_px": [], "found_rate": {}, "found_rate_without_tile_search": {}}
     widths = sizes["widths_px"]
     axes[2].plot(widths, [sizes["found_rate"][str(w)] for w in widths], "o-", label="with tile search")
     axes[2].plot(widths, [sizes["found_rate_without_tile_search"][str(w)] for w in widths], "s--",
