@@ -81,6 +81,9 @@ def _render(photo, m: np.ndarray, gain: float = 1.0, bias: float = 0.0, occlude:
     return Frame(img, truth, 0.0)
 
 
+SEQUENCE_COUNT = 6  # sequences() per photo
+
+
 def sequences(photo, fps: float = 30.0) -> dict[str, list[Frame]]:
     rng = np.random.default_rng(0)
     seqs: dict[str, list[Frame]] = {}
@@ -222,9 +225,13 @@ def run(progress: bool = True, photos: list | None = None, precision: str = "fp3
                                   tile_search=tile_search)
 
     results: dict[str, dict] = {}
-    work = [(p, name, frames) for p in photos for name, frames in sequences(p).items()]
-    for photo, name, frames in tqdm(work, desc="bench tracking", disable=not progress):
-        results.setdefault(name, {})[photo.name] = run_sequence(make, frames)
+    # One photo's sequences at a time (about 1 GB of frames), so the peak memory does not grow with
+    # the number of photos.
+    with tqdm(total=len(photos) * SEQUENCE_COUNT, desc="bench tracking", disable=not progress) as bar:
+        for photo in photos:
+            for name, frames in sequences(photo).items():
+                results.setdefault(name, {})[photo.name] = run_sequence(make, frames)
+                bar.update()
     summary: dict[str, dict] = {}
     for name, per_photo in results.items():
         vals = list(per_photo.values())

@@ -167,41 +167,35 @@ ALL_ITEMS = {"smoothing": 0.7, "whitening": 0.4, "rosy": 0.3, "sharpen": 0.4, "t
              "dark_circles": 0.5}
 
 
+def assert_vector_equals_scalar(face_scenes, run) -> None:
+    """run(img, faces) under the scalar kernels and under AVX2: the same bytes, and a changed frame."""
+    if meiyan.simd_detected() != "avx2":
+        pytest.skip("no AVX2 here")
+    try:
+        for name, (img, faces) in face_scenes.items():
+            outs = []
+            for level in ("scalar", "avx2"):
+                meiyan.simd_force(level)
+                outs.append(run(img, faces))
+            assert (outs[0] != img).any(), name
+            assert np.array_equal(outs[0], outs[1]), name
+    finally:
+        meiyan.simd_force(meiyan.simd_detected())
+
+
 @pytest.mark.parametrize("items", [{"smoothing": 0.7}, {"whitening": 1.0}, {"rosy": 0.5}, {"sharpen": 0.6}, ALL_ITEMS],
                          ids=lambda p: "+".join(p))
 def test_beauty_vector_pixels_equal_the_scalar_pixels(items, face_scenes):
     """The AVX2 skin pixels (8 at a time; feature items and frame-edge pixels stay scalar) give the
     scalar pixel's bytes exactly."""
-    if meiyan.simd_detected() != "avx2":
-        pytest.skip("no AVX2 here")
-    try:
-        for name, (img, faces) in face_scenes.items():
-            outs = []
-            for level in ("scalar", "avx2"):
-                meiyan.simd_force(level)
-                outs.append(render("cpu", img, faces, **items))
-            assert (outs[0] != img).any(), name
-            assert np.array_equal(outs[0], outs[1]), name
-    finally:
-        meiyan.simd_force(meiyan.simd_detected())
+    assert_vector_equals_scalar(face_scenes, lambda img, faces: render("cpu", img, faces, **items))
 
 
 def test_reshape_vector_row_equals_the_scalar_row(face_scenes):
     """The AVX2 warp row (8 pixels a gather) gives the scalar row's bytes exactly, every item at once."""
-    if meiyan.simd_detected() != "avx2":
-        pytest.skip("no AVX2 here")
     params = {"face_slim": 0.8, "v_chin": 0.5, "big_eyes": 0.6, "chin_length": -0.5, "nose_width": 0.7,
               "mouth_size": -0.6, "forehead": 0.5}
-    try:
-        for name, (img, faces) in face_scenes.items():
-            outs = []
-            for level in ("scalar", "avx2"):
-                meiyan.simd_force(level)
-                outs.append(reshaped("cpu", img, faces, **params))
-            assert (outs[0] != img).any(), name
-            assert np.array_equal(outs[0], outs[1]), name
-    finally:
-        meiyan.simd_force(meiyan.simd_detected())
+    assert_vector_equals_scalar(face_scenes, lambda img, faces: reshaped("cpu", img, faces, **params))
 
 
 @pytest.mark.parametrize("api", ["gl", "gles"])

@@ -2,20 +2,14 @@
 // order (coordinates in double, no fused multiply-adds), so the tensors are identical.
 #include <immintrin.h>
 
+#include "core/avx2_exact.h"
 #include "face/crop_simd.h"
 
 #if MEIYAN_CROP_X86
 namespace meiyan::face::crop_detail {
 
 namespace {
-inline __m256 unfused(__m256 v) {
-    __asm__("" : "+x"(v));
-    return v;
-}
-inline __m256d unfused(__m256d v) {
-    __asm__("" : "+x"(v));
-    return v;
-}
+using avx2::unfused;
 // ((p * u + q * v) + r) - 0.5 for 4 values of u, in double, then to float (as the scalar code).
 inline __m128 coord4(double p, double q, double r, __m256d u, double v) {
     const __m256d pu = unfused(_mm256_mul_pd(_mm256_set1_pd(p), u));

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "core/avx2_exact.h"
 #include "nn/nn_kernels.h"
 
 #if MEIYAN_NN_X86
@@ -16,12 +17,7 @@ namespace nn {
 
 namespace {
 
-// Keeps a value in a register so the compiler cannot fuse the multiply before it with the add
-// after it (the uint8 formulas are defined without fused multiply-add).
-inline __m256 no_fuse(__m256 v) {
-    __asm__("" : "+x"(v));
-    return v;
-}
+using avx2::unfused;
 
 inline __m256i tail_mask(int n) {  // lanes [0, n) set, n in 0..8
     const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -577,7 +573,7 @@ void qmul_avx2(const uint8_t* a, const uint8_t* b, uint8_t* y, int pixels, int c
         for (; i + 16 <= c; i += 16) {
             __m256i q[2];
             for (int h = 0; h < 2; ++h) {
-                const __m256 prod = no_fuse(_mm256_mul_ps(load8(ar + i + 8 * h, za), load8(br + i + 8 * h, zb)));
+                const __m256 prod = unfused(_mm256_mul_ps(load8(ar + i + 8 * h, za), load8(br + i + 8 * h, zb)));
                 __m256 v = _mm256_mul_ps(prod, mul);
                 v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
                 q[h] = _mm256_add_epi32(_mm256_cvtps_epi32(v), zy);

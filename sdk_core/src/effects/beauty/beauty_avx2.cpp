@@ -2,6 +2,7 @@
 // fused multiply-adds (tables read through gathers), so the frame is identical to the scalar one.
 #include <immintrin.h>
 
+#include "core/avx2_exact.h"
 #include "effects/beauty/beauty_params.h"
 #include "effects/beauty/beauty_simd.h"
 
@@ -10,15 +11,12 @@ namespace meiyan {
 namespace beauty_detail {
 
 namespace {
-inline __m256 unfused(__m256 v) {
-    __asm__("" : "+x"(v));
-    return v;
-}
+using avx2::lerp;
+using avx2::unfused;
 inline __m256 mul(__m256 a, __m256 b) { return unfused(_mm256_mul_ps(a, b)); }
 inline __m256 add(__m256 a, __m256 b) { return _mm256_add_ps(a, b); }
 inline __m256 sub(__m256 a, __m256 b) { return _mm256_sub_ps(a, b); }
 inline __m256 k(float v) { return _mm256_set1_ps(v); }
-inline __m256 lerp(__m256 a, __m256 b, __m256 t) { return add(a, mul(sub(b, a), t)); }
 // a + (b - a) * t with a, b gathered at index i and i + step of `table`.
 inline __m256 gather_lerp(const float* table, __m256i i, int step, __m256 t) {
     const __m256 a = _mm256_i32gather_ps(table, i, 4);

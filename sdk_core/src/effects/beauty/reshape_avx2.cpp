@@ -2,20 +2,15 @@
 // order and without fused multiply-adds, so that the results are identical.
 #include <immintrin.h>
 
+#include "core/avx2_exact.h"
 #include "effects/beauty/reshape_simd.h"
 
 #if MEIYAN_RESHAPE_X86
 namespace meiyan {
 namespace reshape_detail {
 
-namespace {
-// Keeps a product in a register so that the compiler cannot fuse it with the add that follows.
-inline __m256 unfused(__m256 v) {
-    __asm__("" : "+x"(v));
-    return v;
-}
-inline __m256 lerp(__m256 a, __m256 b, __m256 t) { return _mm256_add_ps(a, unfused(_mm256_mul_ps(_mm256_sub_ps(b, a), t))); }
-}  // namespace
+using avx2::lerp;
+using avx2::unfused;
 
 void warp_row_avx2(const WarpRow& r, int count) {
     const __m256i lo_x = _mm256_set1_epi32(r.sx0), hi_x = _mm256_set1_epi32(r.sx1 - 1);
