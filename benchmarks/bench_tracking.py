@@ -194,22 +194,37 @@ def mediapipe_peer(photos: list, python: Path) -> dict:
     out: dict = {"versions": {k: data[k] for k in ("mediapipe", "numpy", "opencv")}}
     for name in PEER_SEQUENCES:
         medians, nme, lost, landmarks = [], [], 0, 0
+        per_frame: dict[str, list[float]] = {}
         for stem, seq in data["sequences"].items():
             if not stem.endswith(f"__{name}"):
                 continue
             medians.append(statistics.median(seq["ms"]))
             landmarks = max(landmarks, seq["landmarks"])
+            frame_nme = per_frame.setdefault(stem.split("__")[0], [])
             for pts, gt in zip(seq["points"], truth[stem], strict=True):
                 iod = float(np.linalg.norm(gt[36] - gt[45]))
                 e = float("nan") if pts is None else float(np.linalg.norm(np.array(pts) - gt, axis=1).mean() / iod)
                 if not e <= 0.5:
                     lost += 1
+                    e = float("nan")
                 else:
                     nme.append(e)
+                frame_nme.append(e)
         frames = sum(len(truth[s]) for s in truth if s.endswith(f"__{name}"))
         out[name] = {"ms_per_frame_median": float(np.mean(medians)), "nme_mean": float(np.mean(nme)),
-                     "track_loss_rate": lost / frames, "landmarks": landmarks}
+                     "track_loss_rate": lost / frames, "landmarks": landmarks, "nme_per_frame": per_frame}
     return out
+
+
+def _common_frame_nme(meiyan_per_photo: dict, peer_per_photo: dict[str, list[float]]) -> tuple[float, float]:
+    """Mean NME of meiyan and of the peer over the frames both tracked."""
+    ours, theirs = [], []
+    for photo, peer_nme in peer_per_photo.items():
+        for a, b in zip(meiyan_per_photo[photo]["nme_per_frame"], peer_nme, strict=True):
+            if a == a and b == b:  # both tracked (not NaN)
+                ours.append(a)
+                theirs.append(b)
+    return float(np.mean(ours)), float(np.mean(theirs))
 
 
 def run(progress: bool = True, photos: list | None = None, precision: str = "fp32", backend: str = "native",
@@ -247,6 +262,7 @@ def run(progress: bool = True, photos: list | None = None, precision: str = "fp3
         roll_ratio.append([per["nme_per_frame"][k] / upright for k in range(0, 72, 3)])
     summary["roll_360"]["worst_nme_ratio_vs_upright"] = float(np.nanmax(np.array(roll_ratio)))
 
+    alone = time_alone(photos, make)
     size_result = face_sizes(photos, make, progress) if sizes else None
     mp_python = mediapipe_python() if peer else None
     peer_result = None
@@ -255,8 +271,12 @@ def run(progress: bool = True, photos: list | None = None, precision: str = "fp3
             print("mediapipe peer (FaceMesh, refine_landmarks) on the still and roll sequences ...", file=sys.stderr)
         peer_result = mediapipe_peer(photos, mp_python)
         for name in PEER_SEQUENCES:
-            peer_result[name]["meiyan_over_peer_ms"] = (summary[name]["ms_per_frame_median"]
-                                                        / peer_result[name]["ms_per_frame_median"])
+            p = peer_result[name]
+            p["meiyan_over_peer_ms"] = summary[name]["ms_per_frame_median"] / p["ms_per_frame_median"]
+            if name == "still":
+                p["meiyan_alone_over_peer_ms"] = alone["ms_per_frame_median_478"] / p["ms_per_frame_median"]
+            p["common_frames_nme"] = dict(zip(("meiyan", "mediapipe"),
+                                              _common_frame_nme(results[name], p.pop("nme_per_frame")), strict=True))
     return {
         "suite": "tracking",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -267,10 +287,28 @@ def run(progress: bool = True, photos: list | None = None, precision: str = "fp3
         "frame": {"width": W, "height": H},
         "photos": [p.name for p in photos],
         "summary": summary,
+        "alone": alone,
         "face_sizes": size_result,
         "mediapipe_peer": peer_result,
         "results": results,
     }
+
+
+def time_alone(photos: list, make: Callable[..., meiyan.FaceTracker]) -> dict:
+    """The still sequences tracked by one tracker at a time (478 points, then 468), nothing else run
+    in between: the per-frame cost without the other trackers' cache traffic (run_sequence times
+    three trackers in turn on each frame)."""
+    out: dict[str, float] = {}
+    for iris, key in ((True, "478"), (False, "468")):
+        ms: list[float] = []
+        for photo in photos:
+            tracker = make(True, iris=iris)
+            for f in sequences(photo)["still"]:
+                t0 = time.perf_counter()
+                tracker.track(f.image, timestamp=f.t)
+                ms.append((time.perf_counter() - t0) * 1e3)
+        out[f"ms_per_frame_median_{key}"] = statistics.median(ms)
+    return out
 
 
 FACE_WIDTHS = (48, 64, 80, 120, 200, 400, 640)  # px wide at 1280x720; 640 wide is 700-820 px tall
@@ -324,6 +362,10 @@ def format_table(result: dict) -> str:
     lines.append(f"\nworst NME ratio over roll angles (0..345, step 15) vs upright: "
                  f"{result['summary']['roll_360']['worst_nme_ratio_vs_upright']:.2f}")
     lines.append(f"detector on {result['summary']['still']['detector_frame_rate']:.1%} of the still sequence's frames")
+    alone = result.get("alone")
+    if alone:
+        lines.append(f"still sequences, one tracker alone: {alone['ms_per_frame_median_478']:.2f} ms/frame with 478"
+                     f" points, {alone['ms_per_frame_median_468']:.2f} ms with 468")
     sizes = result.get("face_sizes")
     if sizes:
         lines.append("\n| face width px | " + " | ".join(str(w) for w in sizes["widths_px"]) + " |")
@@ -336,12 +378,16 @@ def format_table(result: dict) -> str:
     if peer:
         lines.append(f"\nmediapipe {peer['versions']['mediapipe']} FaceMesh (video mode, refine_landmarks) on the same"
                      " frames, same run:\n\n| sequence | meiyan ms/frame (478 pts) | mediapipe ms/frame | ratio"
-                     " | meiyan NME | mediapipe NME | mediapipe loss |\n|---|---|---|---|---|---|---|")
+                     " | NME meiyan / mediapipe, frames both track | mediapipe loss |\n|---|---|---|---|---|---|")
         for name in PEER_SEQUENCES:
             m, p = result["summary"][name], peer[name]
+            both = p["common_frames_nme"]
             lines.append(f"| {name} | {m['ms_per_frame_median']:.2f} | {p['ms_per_frame_median']:.2f}"
-                         f" | {p['meiyan_over_peer_ms']:.2f} | {m['nme_mean']:.4f} | {p['nme_mean']:.4f}"
+                         f" | {p['meiyan_over_peer_ms']:.2f} | {both['meiyan']:.4f} / {both['mediapipe']:.4f}"
                          f" | {p['track_loss_rate']:.1%} |")
+        if "meiyan_alone_over_peer_ms" in peer["still"]:
+            lines.append(f"\nstill, meiyan's tracker alone (478 points) over mediapipe: "
+                         f"{peer['still']['meiyan_alone_over_peer_ms']:.2f}")
     return "\n".join(lines)
 
 
