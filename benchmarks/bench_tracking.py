@@ -167,12 +167,12 @@ def run_sequence(make_tracker: Callable[..., meiyan.FaceTracker], frames: list[F
     }
 
 
-PEER_SEQUENCES = ("still", "roll_360")
+PEER_SEQUENCES = ("still", "roll_360", "occlusion")
 
 
 def mediapipe_peer(photos: list, python: Path) -> dict:
     """mediapipe 0.10.21's FaceMesh (video mode, refine_landmarks: 478 points) on the same frames of the
-    still and full-roll sequences, in its isolated Python (peer_mediapipe_tracking.py), after meiyan's
+    still, full-roll and occlusion sequences, in its isolated Python (peer_mediapipe_tracking.py), after meiyan's
     runs: ms per frame, NME (the same 68 mapped points) and track loss, per sequence over all photos."""
     from model_export.mesh68 import MESH68
 
@@ -268,7 +268,8 @@ def run(progress: bool = True, photos: list | None = None, precision: str = "fp3
     peer_result = None
     if mp_python is not None:
         if progress:
-            print("mediapipe peer (FaceMesh, refine_landmarks) on the still and roll sequences ...", file=sys.stderr)
+            print("mediapipe peer (FaceMesh, refine_landmarks) on the still, roll and occlusion sequences ...",
+                  file=sys.stderr)
         peer_result = mediapipe_peer(photos, mp_python)
         for name in PEER_SEQUENCES:
             p = peer_result[name]
