@@ -123,6 +123,19 @@ TEST_CASE("face crop: the vector path gives the scalar sampling's tensor exactly
             meiyan::simd_force(meiyan::simd_detected());
             crop_to_tensor(img, m, n, n, -1.0f, 1.0f, border, b.data());
             CHECK(a == b);
+            // the same pixels seen bottom-up (a negative stride) and flipped back by the map
+            meiyan::ImageView flipped = img;
+            flipped.data[0] = frame.data() + static_cast<std::ptrdiff_t>(h - 1) * img.stride[0];
+            flipped.stride[0] = -img.stride[0];
+            Affine2 fm = m;
+            fm.d = -m.d;
+            fm.e = -m.e;
+            fm.f = h - m.f;
+            crop_to_tensor(flipped, fm, n, n, -1.0f, 1.0f, border, b.data());
+            meiyan::simd_force(meiyan::SimdLevel::Scalar);
+            crop_to_tensor(flipped, fm, n, n, -1.0f, 1.0f, border, a.data());
+            meiyan::simd_force(meiyan::simd_detected());
+            CHECK(a == b);
         }
     }
 }
@@ -153,6 +166,8 @@ TEST_CASE("detection tiles: two levels that cover the frame with overlap") {
     CHECK(detection_tiles(720, 720, 0).size() == 16u);
     CHECK(detection_tiles(640, 360, 0).size() == 3u);  // 360-px squares; a 120-px level would be below kMinTile
     CHECK(detection_tiles(300, 300, 0).empty());
+    CHECK(detection_tiles(4000, 8, 0).empty());  // a strip: no tile could hold a face
+    CHECK(detection_tiles(4000, 100, 0).size() == 53u);
     for (const RotatedRect& t : detection_tiles(720, 1280, 90)) CHECK_NEAR(t.rotation, 3.14159265f / 2, 1e-5);
 }
 

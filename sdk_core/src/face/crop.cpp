@@ -70,8 +70,9 @@ void crop_to_tensor(const ImageView& rgba, const Affine2& m, int out_w, int out_
     // Far-away coordinates are clamped so the float -> int conversions stay defined.
     const float limit = 4.0f * static_cast<float>(std::max(rgba.width, rgba.height)) + 16.0f;
 #if MEIYAN_CROP_X86
+    // (the vector path's byte offsets are ints; strides may be negative)
     const bool avx2 = simd_active() == SimdLevel::AVX2 &&
-                      static_cast<double>(rgba.stride[0]) * rgba.height < static_cast<double>(INT_MAX) - 64;
+                      std::fabs(static_cast<double>(rgba.stride[0])) * rgba.height < static_cast<double>(INT_MAX) - 64;
 #endif
     for (int j = 0; j < out_h; ++j) {
         const double v = j + 0.5;

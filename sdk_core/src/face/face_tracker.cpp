@@ -299,7 +299,8 @@ std::vector<RotatedRect> detection_tiles(int w, int h, int rotation_degrees) {
         }
     };
     const int short_side = std::min(w, h);
-    if (short_side < w || short_side < h) level(short_side);
+    // (a strip a few pixels high would need hundreds of tiles that cannot hold a face)
+    if ((short_side < w || short_side < h) && short_side >= kMinTile / 4) level(short_side);
     if (short_side / 3 >= kMinTile) level(short_side / 3);
     return tiles;
 }

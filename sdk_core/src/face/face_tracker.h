@@ -153,7 +153,8 @@ private:
 
 // The tile search's squares for a w x h frame, turned by `rotation_degrees` (0/90/180/270), in search
 // order: squares of the frame's short side along its long side (none for a square frame: the whole-
-// frame pass covers it), then squares of a third of the short side (at least kMinTile px), each level
+// frame pass covers it; nor for a short side under kMinTile / 4 px), then squares of a third of the
+// short side (at least kMinTile px), each level
 // overlapping by a quarter of a tile. At 1280x720: 3 + 28 tiles; BlazeFace short range finds faces of
 // 20-70 % of its input, so the 240-px tiles take faces from ~48 px wide, the 720-px ones from ~140.
 constexpr int kMinTile = 128;
