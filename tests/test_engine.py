@@ -44,6 +44,25 @@ def test_in_place_and_out_argument(sample_bgr):
     assert np.array_equal(buf, expected)
 
 
+def test_rgba_output_is_the_working_frame_whatever_the_aliasing(sample_bgr):
+    """A packed RGBA output is rendered in place (no extra copy); in place, from another format, from an
+    overlapping view of the same buffer or into a strided output, the bytes are the same."""
+    engine = Engine("cpu", filter="film", brightness=0.1)
+    rgba = meiyan.convert(sample_bgr, "bgr", "rgba")
+    expected = engine.process(rgba.copy())
+    same = rgba.copy()
+    assert np.array_equal(engine.process(same, out=same), expected)
+    out = np.empty_like(rgba)
+    assert np.array_equal(engine.process(sample_bgr, out=out, out_format="rgba"), expected)
+    h = rgba.shape[0]
+    buf = np.zeros((h + h // 2, *rgba.shape[1:]), np.uint8)
+    buf[:h] = rgba
+    shifted = buf[h // 2 :]  # overlaps the input's lower half
+    assert np.array_equal(engine.process(buf[:h], out=shifted), expected)
+    wide = np.zeros((h, rgba.shape[1] + 8, 4), np.uint8)[:, 4:-4]  # padded rows: through the buffer
+    assert np.array_equal(engine.process(rgba, out=wide), expected)
+
+
 def test_strided_views_are_processed_correctly(sample_bgr):
     engine = Engine("cpu", filter="film")
     rows = sample_bgr[::2]  # padded row stride: viewed without a copy

@@ -1,7 +1,10 @@
 #include "engine/engine.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
+#include <utility>
 
 #include "core/error.h"
 #include "nn/nn_network.h"
@@ -111,20 +114,53 @@ void Engine::set_camera_rotation(int degrees) {
     camera_rotation_ = degrees;
 }
 
+namespace {
+// Whether any byte of a plane of `a` may lie in a plane of `b` (address ranges, strides of either sign).
+bool overlaps(const ImageView& a, const ImageView& b) {
+    auto range = [](const ImageView& v, int p) {
+        const std::ptrdiff_t rows = plane_height(v.format, p, v.height);
+        const std::ptrdiff_t row_bytes = min_stride(v.format, p, v.width);
+        const uint8_t* first = v.data[p];
+        const uint8_t* last_row = first + (rows - 1) * v.stride[p];
+        const uint8_t* lo = std::min(first, last_row);
+        const uint8_t* hi = std::max(first, last_row) + row_bytes;
+        return std::make_pair(reinterpret_cast<std::uintptr_t>(lo), reinterpret_cast<std::uintptr_t>(hi));
+    };
+    for (int i = 0; i < plane_count(a.format); ++i) {
+        for (int j = 0; j < plane_count(b.format); ++j) {
+            const auto ra = range(a, i), rb = range(b, j);
+            if (ra.first < rb.second && rb.first < ra.second) return true;
+        }
+    }
+    return false;
+}
+}  // namespace
+
 void Engine::process(const ImageView& in, const ImageView& out) {
     require_valid(in, "input image");
     require_valid(out, "output image");
     require(in.width == out.width && in.height == out.height,
             "output size " + std::to_string(out.width) + "x" + std::to_string(out.height) + " differs from input size " +
                 std::to_string(in.width) + "x" + std::to_string(in.height));
+    // A tightly packed RGBA8 output is the working frame itself (one full-frame copy fewer), unless
+    // the input overlaps it other than as the very same RGBA8 frame (then the input is converted
+    // into a buffer first, as for every other output format).
+    const bool packed_out = out.format == PixelFormat::RGBA8 && out.stride[0] == static_cast<std::ptrdiff_t>(out.width) * 4;
+    const bool same_frame = in.format == PixelFormat::RGBA8 && in.data[0] == out.data[0] && in.stride[0] == out.stride[0];
+    const bool direct = packed_out && (same_frame || !overlaps(in, out));
     ImageView work;
-    work.format = PixelFormat::RGBA8;
-    work.width = in.width;
-    work.height = in.height;
-    work.stride[0] = static_cast<std::ptrdiff_t>(in.width) * 4;
-    work_.resize(static_cast<std::size_t>(work.stride[0]) * static_cast<std::size_t>(in.height));
-    work.data[0] = work_.data();
-    if (!convert(in, work)) fail(MEIYAN_ERROR_INTERNAL, "cannot convert the input frame to RGBA");
+    if (direct) {
+        work = out;
+        if (!same_frame && !convert(in, work)) fail(MEIYAN_ERROR_INTERNAL, "cannot convert the input frame to RGBA");
+    } else {
+        work.format = PixelFormat::RGBA8;
+        work.width = in.width;
+        work.height = in.height;
+        work.stride[0] = static_cast<std::ptrdiff_t>(in.width) * 4;
+        work_.resize(static_cast<std::size_t>(work.stride[0]) * static_cast<std::size_t>(in.height));
+        work.data[0] = work_.data();
+        if (!convert(in, work)) fail(MEIYAN_ERROR_INTERNAL, "cannot convert the input frame to RGBA");
+    }
     const double t = frame_time();
     if (tracker_) {
         std::vector<FaceShape> shapes;
@@ -150,7 +186,7 @@ void Engine::process(const ImageView& in, const ImageView& out) {
     state_.stickers = animator_.update(state_.faces, t);
     if (state_.background.is_active()) state_.person_mask = masks_.mask_for(work);
     renderer_->render(state_, work);
-    if (!convert(work, out)) fail(MEIYAN_ERROR_INTERNAL, "cannot convert the frame to the output format");
+    if (!direct && !convert(work, out)) fail(MEIYAN_ERROR_INTERNAL, "cannot convert the frame to the output format");
 }
 
 void Engine::set_effect(std::shared_ptr<const EffectPackage> effect) { animator_.set_package(std::move(effect)); }
