@@ -29,7 +29,8 @@ inline __m256 byte_of(__m256i px, int c) {
 }
 inline __m256 luma(const __m256 c[3]) { return add(add(mul(k(0.299f), c[0]), mul(k(0.587f), c[1])), mul(k(0.114f), c[2])); }
 // The scalar ExpTable: exp(-x) by interpolation, 0 where x * scale is not below size.
-inline __m256 table_exp(const SkinRow& r, __m256 x) {
+template <typename Row>
+inline __m256 table_exp(const Row& r, __m256 x) {
     const __m256 t = mul(x, k(r.exp_scale));
     const __m256 in = _mm256_cmp_ps(t, k(static_cast<float>(r.exp_size)), _CMP_LT_OQ);
     const __m256 tc = _mm256_and_ps(t, in);  // 0 for the lanes beyond the table
@@ -41,6 +42,33 @@ inline __m256i to_u8(__m256 x) {  // static_cast<uint8_t>(clamp(x, 0, 1) * 255 +
     return _mm256_cvttps_epi32(add(mul(_mm256_min_ps(_mm256_max_ps(x, _mm256_setzero_ps()), k(1.0f)), k(255.0f)), k(0.5f)));
 }
 }  // namespace
+
+void bilateral_group8_avx2(const BilateralRow& r, int x) {
+    constexpr float kInv = 1.0f / 255.0f;
+    auto load = [&](int xx, int yy) {
+        return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r.src + 4 * (static_cast<std::ptrdiff_t>(yy) * r.w + xx)));
+    };
+    const __m256i cp = load(x, r.y);
+    __m256 c[3];
+    for (int ch = 0; ch < 3; ++ch) c[ch] = mul(byte_of(cp, ch), k(kInv));
+    const __m256 yc = luma(c);
+    __m256 sum[3] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    __m256 wsum = _mm256_setzero_ps();
+    for (int t = -r.radius; t <= r.radius; ++t) {
+        const __m256i qp = load(x + t * r.dx, r.y + t * r.dy);
+        __m256 q[3];
+        for (int ch = 0; ch < 3; ++ch) q[ch] = mul(byte_of(qp, ch), k(kInv));
+        const __m256 d = sub(luma(q), yc);
+        const __m256 wgt = mul(k(r.spatial[t + r.radius]), table_exp(r, mul(mul(d, d), k(r.inv_2sr2))));
+        for (int ch = 0; ch < 3; ++ch) sum[ch] = add(sum[ch], mul(wgt, q[ch]));
+        wsum = add(wsum, wgt);
+    }
+    __m256i packed = _mm256_set1_epi32(static_cast<int>(0xff000000u));
+    for (int ch = 0; ch < 3; ++ch) {
+        packed = _mm256_or_si256(packed, _mm256_sll_epi32(to_u8(_mm256_div_ps(sum[ch], wsum)), _mm_cvtsi32_si128(8 * ch)));
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(r.dst + 4 * (static_cast<std::ptrdiff_t>(r.y) * r.w + x)), packed);
+}
 
 void skin_group8_avx2(const SkinRow& r, int x) {
     constexpr float kInv = 1.0f / 255.0f;

@@ -32,7 +32,21 @@ struct SkinRow {
     uint8_t* out = nullptr;        // the frame row's pixel at column xs
 };
 
+// One direction (dx, dy = 1, 0 or 0, 1) of the smoothing grid's bilateral filter on a row.
+struct BilateralRow {
+    const uint8_t* src = nullptr;  // RGBA8 grid, w wide
+    uint8_t* dst = nullptr;
+    int w = 0, y = 0, dx = 0, dy = 0, radius = 0;
+    const float* spatial = nullptr;  // 2 * radius + 1 weights
+    float inv_2sr2 = 0;
+    const float* exp_table = nullptr;
+    int exp_size = 0;
+    float exp_scale = 0;
+};
+
 #if MEIYAN_BEAUTY_X86
+// Grid cells x..x+7 of row y, all of whose taps are inside the grid (AVX2 + FMA CPUs only).
+void bilateral_group8_avx2(const BilateralRow& r, int x);
 // The scalar pixel for frame columns x..x+7 (x - xs a multiple of nothing in particular). Sharpening
 // reads the 3x3 neighbourhood: the caller passes groups whose neighbours are inside the source.
 // AVX2 + FMA CPUs only.
