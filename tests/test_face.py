@@ -237,6 +237,19 @@ def test_faces_from_64_px_wide_to_the_full_frame_are_found(photos):
     assert without_tiles <= 4 * len(photos)
 
 
+def test_small_faces_are_found_in_a_turned_camera_frame(photos):
+    """The tiles turn with the camera: a 64-px face in a portrait frame (the camera turned 90 degrees)."""
+    bench = _bench()
+    for photo in photos.values():
+        f = bench.placed(photo, 64, 430, 200)
+        h, w = f.image.shape[:2]
+        turned = rotate_image(f.image, 90)
+        faces = meiyan.FaceTracker(smoothing=False, rotation_sweep=False).track(turned, timestamp=0.0,
+                                                                               camera_rotation=90)
+        back = [unrotate_points(face.landmarks, 90, w, h) for face in faces]
+        assert any(bench._nme(pts, f.truth) < 0.2 for pts in back), photo.name
+
+
 def test_a_small_face_that_appears_is_found_within_a_sweep_of_the_tiles(photos):
     f = _bench().placed(photos["takeo"], 64, 430, 200)
     empty = np.full_like(f.image, 40)
