@@ -545,8 +545,8 @@ const std::vector<Face>& FaceTracker::track(const ImageView& rgba, double timest
     // 2. Look for new faces when none are tracked, or now and then while fewer than max_faces are.
     const int tracked = static_cast<int>(tracks_.size());
     ++frames_since_detect_;
-    const bool need = tracked == 0 || (tracked < options_.max_faces && (frames_since_detect_ >= options_.redetect_interval ||
-                                                                      (timestamp < lost_search_until_ && tracked < lost_search_faces_)));
+    const bool periodic = tracked == 0 || (tracked < options_.max_faces && frames_since_detect_ >= options_.redetect_interval);
+    const bool need = periodic || (tracked < options_.max_faces && timestamp < lost_search_until_ && tracked < lost_search_faces_);
     if (need) {
         frames_since_detect_ = 0;
         ++stats_.detector_frames;
@@ -570,7 +570,9 @@ const std::vector<Face>& FaceTracker::track(const ImageView& rgba, double timest
         } else {
             add_new_faces(rgba, found, timestamp);
         }
-        if (options_.tile_search && static_cast<int>(tracks_.size()) < options_.max_faces) {
+        // Tiles only on the periodic looks: a face just lost was large enough to be tracked, and the
+        // whole frame finds it again (the lost-face search then costs one detector run a frame).
+        if (periodic && options_.tile_search && static_cast<int>(tracks_.size()) < options_.max_faces) {
             search_tiles(rgba, camera_rotation, timestamp);
         }
     }
