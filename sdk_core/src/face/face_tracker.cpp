@@ -30,14 +30,14 @@ constexpr float kRadToDeg = 57.29577951f;
 // Mesh vertices used for geometry (MediaPipe's 468-point topology).
 constexpr int kRightEyeOuter = 33, kRightEyeInner = 133, kLeftEyeInner = 362, kLeftEyeOuter = 263;
 constexpr int kForehead = 10, kChin = 152;
-constexpr int kNewFacePasses = 3;
+constexpr int kNewFacePasses = 3;  // mesh passes after the first on a new face's detector ROI
 // After a track is lost the detector runs on every frame for this long (seconds) even while other faces
 // are tracked, so the face is found again as soon as it shows (not at the next periodic look).
 constexpr double kLostSearchSeconds = 2.0;
 // Tiles multiply the chances of a weak false hit (a face-like patch inside a half-hidden face, which a
 // still scene would then hold): their detections need a little more than the detector's 0.5. Small
 // faces that tiles find score 0.59-0.97 on the benchmark's photos; such hits 0.50-0.53.
-constexpr float kTileMinScore = 0.55f;  // mesh passes after the first on a new face's detector ROI
+constexpr float kTileMinScore = 0.55f;
 constexpr float kRoiHold = 0.02f;         // a tracked face's ROI moves when it would shift by more (x width)
 constexpr float kRoiHoldRadians = 0.035f;  // ... or turn by more (2 degrees)
 constexpr float kRoiMiss = 0.03f;          // a tracked face's landmarks fit an ROI this far off its crop (x width) ...
