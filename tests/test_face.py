@@ -306,6 +306,23 @@ def _tongue() -> np.ndarray:
     return load_images(("tongue",))[0].image
 
 
+def test_packed_formats_are_read_in_place_with_the_same_landmarks(photos):
+    """BGR (the default), RGB, BGRA and RGBA frames give bit-identical landmarks; a view with
+    non-contiguous pixels goes through a conversion and gives them too."""
+    img = photos["lenna"].image
+    frames = {"bgr": img, "rgb": np.ascontiguousarray(img[..., ::-1]), "bgra": cv2.cvtColor(img, cv2.COLOR_BGR2BGRA),
+              "rgba": cv2.cvtColor(img, cv2.COLOR_BGR2RGBA)}
+    results = {}
+    for fmt, frame in frames.items():
+        tracker = meiyan.FaceTracker(iris=True)
+        results[fmt] = [tracker.track(frame, timestamp=i / 30, format=fmt)[0] for i in range(3)]
+    results["rgb view"] = [meiyan.FaceTracker(iris=True).track(img[..., ::-1], timestamp=0.0, format="rgb")[0]]
+    for fmt, faces in results.items():
+        for a, b in zip(results["rgba"], faces, strict=False):
+            assert np.array_equal(a.landmarks, b.landmarks), fmt
+            assert np.array_equal(a.iris, b.iris), fmt
+
+
 def test_bad_input(photos):
     tracker = meiyan.FaceTracker()
     with pytest.raises(ValueError, match="camera_rotation"):

@@ -17,7 +17,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import cv2
 import numpy as np
@@ -26,7 +26,7 @@ from tqdm import tqdm
 import meiyan
 from meiyan import media
 from meiyan.beauty import BeautyParams, MakeupParams, ReshapeParams
-from meiyan.engine import Backend, Engine, GlContext
+from meiyan.engine import Backend, Engine, GlContext, PixelFormat
 from meiyan.face import FaceResult, FaceTracker
 
 BUNDLED_CLIP = media.SAMPLE_DIR / "demo_clip.mp4"
@@ -93,7 +93,7 @@ class TimedTracker(FaceTracker):
         *,
         timestamp: float | None = None,
         camera_rotation: int = 0,
-        format: Literal["bgr", "rgb", "bgra", "rgba"] = "bgr",
+        format: PixelFormat = "bgr",
     ) -> list[FaceResult]:
         start = time.perf_counter()
         try:

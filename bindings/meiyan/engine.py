@@ -284,8 +284,8 @@ class Engine(BackgroundMixin):
             raise ValueError(f"timestamp must be finite and must not go backwards (last {self._last_time}, got {ts})")
         if self.tracker is not None:
             fmt = format or ("bgr" if image.ndim == 3 and image.shape[2] == 3 else "rgba")
-            rgba = image if fmt == "rgba" else _core.convert(image, fmt, "rgba")
-            self._faces = self.tracker.track(rgba, timestamp=ts, camera_rotation=camera_rotation, format="rgba")
+            # the tracker reads packed frames where they are; other formats it converts to RGBA
+            self._faces = self.tracker.track(image, timestamp=ts, camera_rotation=camera_rotation, format=fmt)
             self.set_faces(self._faces)
         self._native.set_frame_time(ts)
         self._last_time = ts

@@ -10,12 +10,15 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from meiyan import _core
+
+if TYPE_CHECKING:
+    from meiyan.engine import PixelFormat
 
 Precision = Literal["auto", "fp32", "int8"]
 EXPRESSIONS = ("mouth_open", "blink_left", "blink_right", "brow_raise", "smile")
@@ -186,12 +189,18 @@ class FaceTracker:
         *,
         timestamp: float | None = None,
         camera_rotation: int = 0,
-        format: Literal["bgr", "rgb", "bgra", "rgba"] = "bgr",
+        format: PixelFormat = "bgr",
     ) -> list[FaceResult]:
-        """Faces in one frame of a stream (BGR by default, or ``format="rgba"``)."""
-        rgba = _core.convert(image, format, "rgba") if format != "rgba" else image
+        """Faces in one frame of a stream (BGR by default, or ``format="rgb"``, ``"bgra"``, ``"rgba"``, or
+        any format :func:`meiyan.convert` reads, e.g. a YUV frame). Packed frames with contiguous pixels
+        are read where they are, without a conversion."""
         ts = time.monotonic() - self._t0 if timestamp is None else timestamp
-        return [_to_result(d) for d in self._native.track(rgba, ts, camera_rotation)]
+        bpp = 3 if format in ("bgr", "rgb") else 4
+        direct = (isinstance(image, np.ndarray) and image.dtype == np.uint8 and image.ndim == 3
+                  and image.shape[2] == bpp and image.strides[2] == 1 and image.strides[1] == bpp)
+        if not direct:  # other layouts (and bad input, which convert() explains) go through RGBA
+            image, format = _core.convert(image, format, "rgba"), "rgba"
+        return [_to_result(d) for d in self._native.track(image, ts, camera_rotation, format)]
 
     def reset(self) -> None:
         self._native.reset()

@@ -135,8 +135,8 @@ public:
             std::make_unique<FaceTracker>(nn::load_face_networks(models_dir, precisions, mesh_task), options));
     }
 
-    py::list track(const py::array& rgba, double timestamp, int camera_rotation) {
-        const ImageView v = view(rgba);
+    py::list track(const py::array& frame, double timestamp, int camera_rotation, const std::string& format) {
+        const ImageView v = view(frame, format);
         py::list out;
         for (const Face& f : tracker_->track(v, timestamp, camera_rotation)) out.append(face_dict(f));
         return out;
@@ -179,13 +179,28 @@ public:
     void set_options(const TrackerOptions& o) { tracker_->set_options(o); }
 
 private:
-    static ImageView view(const py::array& a) {
+    // An (H, W, 4) RGBA/BGRA or (H, W, 3) RGB/BGR uint8 array with contiguous pixels (rows may be strided).
+    static ImageView view(const py::array& a, const std::string& format = "rgba") {
+        PixelFormat f;
+        if (format == "rgba") {
+            f = PixelFormat::RGBA8;
+        } else if (format == "bgra") {
+            f = PixelFormat::BGRA8;
+        } else if (format == "rgb") {
+            f = PixelFormat::RGB8;
+        } else if (format == "bgr") {
+            f = PixelFormat::BGR8;
+        } else {
+            throw py::value_error("the face tracker reads 'rgba', 'bgra', 'rgb' or 'bgr' frames, not '" + format + "'");
+        }
+        const py::ssize_t bpp = bytes_per_pixel(f);
         if (!a.dtype().is(py::dtype::of<uint8_t>())) throw py::type_error("frame must have dtype uint8");
-        if (a.ndim() != 3 || a.shape(2) != 4 || a.strides(2) != 1 || a.strides(1) != 4) {
-            throw py::value_error("frame must be an (H, W, 4) RGBA uint8 array with contiguous pixels");
+        if (a.ndim() != 3 || a.shape(2) != bpp || a.strides(2) != 1 || a.strides(1) != bpp) {
+            throw py::value_error("frame must be an (H, W, " + std::to_string(bpp) + ") " + format +
+                                  " uint8 array with contiguous pixels");
         }
         ImageView v;
-        v.format = PixelFormat::RGBA8;
+        v.format = f;
         v.width = static_cast<int>(a.shape(1));
         v.height = static_cast<int>(a.shape(0));
         v.data[0] = static_cast<uint8_t*>(const_cast<void*>(a.data()));
@@ -222,7 +237,8 @@ void register_face(py::module_& m) {
              py::arg("options") = TrackerOptions(), py::arg("iris") = py::none())
         .def_static("native", &PyFaceTracker::native, py::arg("models_dir"), py::arg("precisions"),
                     py::arg("options") = TrackerOptions(), py::arg("mesh_task") = "face_landmark")
-        .def("track", &PyFaceTracker::track, py::arg("rgba"), py::arg("timestamp"), py::arg("camera_rotation") = 0)
+        .def("track", &PyFaceTracker::track, py::arg("frame"), py::arg("timestamp"), py::arg("camera_rotation") = 0,
+             py::arg("format") = "rgba")
         .def("detect", &PyFaceTracker::detect, py::arg("rgba"), py::arg("rotation") = 0)
         .def("stats", &PyFaceTracker::stats)
         .def("reset", &PyFaceTracker::reset)

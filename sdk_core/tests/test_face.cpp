@@ -140,6 +140,51 @@ TEST_CASE("face crop: the vector path gives the scalar sampling's tensor exactly
     }
 }
 
+TEST_CASE("face crop: BGRA, RGB and BGR frames give the RGBA frame's tensor exactly") {
+    std::mt19937 rng(11);
+    const int w = 203, h = 157;
+    std::vector<uint8_t> rgba(static_cast<std::size_t>(w) * h * 4), bgra(rgba.size()),
+        rgb(static_cast<std::size_t>(w) * h * 3), bgr(rgb.size());
+    for (std::size_t p = 0; p < static_cast<std::size_t>(w) * h; ++p) {
+        const uint8_t r = static_cast<uint8_t>(rng()), g = static_cast<uint8_t>(rng()), b = static_cast<uint8_t>(rng());
+        const uint8_t px4[4] = {r, g, b, 255}, bx4[4] = {b, g, r, 255}, px3[3] = {r, g, b}, bx3[3] = {b, g, r};
+        std::copy(px4, px4 + 4, &rgba[4 * p]);
+        std::copy(bx4, bx4 + 4, &bgra[4 * p]);
+        std::copy(px3, px3 + 3, &rgb[3 * p]);
+        std::copy(bx3, bx3 + 3, &bgr[3 * p]);
+    }
+    auto view = [&](std::vector<uint8_t>& data, meiyan::PixelFormat f, int bpp) {
+        meiyan::ImageView v;
+        v.format = f;
+        v.width = w;
+        v.height = h;
+        v.data[0] = data.data();
+        v.stride[0] = w * bpp;
+        return v;
+    };
+    const meiyan::ImageView views[4] = {view(rgba, meiyan::PixelFormat::RGBA8, 4), view(bgra, meiyan::PixelFormat::BGRA8, 4),
+                                        view(rgb, meiyan::PixelFormat::RGB8, 3), view(bgr, meiyan::PixelFormat::BGR8, 3)};
+    std::uniform_real_distribution<double> angle(-3.2, 3.2), size(20, 300), centre(-30, 230);
+    for (int trial = 0; trial < 30; ++trial) {
+        RotatedRect r;
+        r.center_x = static_cast<float>(centre(rng));
+        r.center_y = static_cast<float>(centre(rng));
+        r.width = r.height = static_cast<float>(size(rng));
+        r.rotation = static_cast<float>(angle(rng));
+        const Affine2 m = r.crop_to_image(64, 64);
+        for (const meiyan::SimdLevel level : {meiyan::SimdLevel::Scalar, meiyan::simd_detected()}) {
+            meiyan::simd_force(level);
+            std::vector<float> ref(64 * 64 * 3), got(ref.size());
+            crop_to_tensor(views[0], m, 64, 64, 0.0f, 1.0f, Border::Replicate, ref.data());
+            for (int k = 1; k < 4; ++k) {
+                crop_to_tensor(views[k], m, 64, 64, 0.0f, 1.0f, Border::Replicate, got.data());
+                CHECK(got == ref);
+            }
+        }
+    }
+    meiyan::simd_force(meiyan::simd_detected());
+}
+
 TEST_CASE("detection tiles: two levels that cover the frame with overlap") {
     const auto tiles = detection_tiles(1280, 720, 0);
     CHECK(tiles.size() == 3u + 28u);  // 720-px squares along the width, then 240-px squares (7 x 4)

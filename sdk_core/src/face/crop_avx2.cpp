@@ -18,8 +18,8 @@ inline __m128 coord4(double p, double q, double r, __m256d u, double v) {
 }
 }  // namespace
 
-bool crop_group8_avx2(const ImageView& f, const Affine2& m, int i, int j, float scale, float lo, float limit,
-                      float* out) {
+bool crop_group8_avx2(const ImageView& f, int bpp, const int at[3], const Affine2& m, int i, int j, float scale,
+                      float lo, float limit, float* out) {
     const double v = j + 0.5;
     const __m256d u0 = _mm256_setr_pd(i + 0.5, i + 1.5, i + 2.5, i + 3.5);
     const __m256d u1 = _mm256_add_pd(u0, _mm256_set1_pd(4.0));
@@ -30,11 +30,13 @@ bool crop_group8_avx2(const ImageView& f, const Affine2& m, int i, int j, float 
     sy = _mm256_min_ps(_mm256_max_ps(sy, nlim), lim);
     const __m256 fx0 = _mm256_floor_ps(sx), fy0 = _mm256_floor_ps(sy);
     const __m256i x0 = _mm256_cvttps_epi32(fx0), y0 = _mm256_cvttps_epi32(fy0);
-    // all taps inside: 0 <= x0, x0 + 1 < w, 0 <= y0, y0 + 1 < h
+    // all taps inside: 0 <= x0, x0 + 1 < w, 0 <= y0, y0 + 1 < h; 3-byte pixels are read 4 bytes at a
+    // time, so their taps also stay off the last row (whose last pixel has no byte after it)
     const __m256i neg1 = _mm256_set1_epi32(-1);
+    const int rows = bpp == 4 ? f.height - 1 : f.height - 2;
     const __m256i ok = _mm256_and_si256(
         _mm256_and_si256(_mm256_cmpgt_epi32(x0, neg1), _mm256_cmpgt_epi32(_mm256_set1_epi32(f.width - 1), x0)),
-        _mm256_and_si256(_mm256_cmpgt_epi32(y0, neg1), _mm256_cmpgt_epi32(_mm256_set1_epi32(f.height - 1), y0)));
+        _mm256_and_si256(_mm256_cmpgt_epi32(y0, neg1), _mm256_cmpgt_epi32(_mm256_set1_epi32(rows), y0)));
     if (_mm256_movemask_ps(_mm256_castsi256_ps(ok)) != 0xff) return false;
     const __m256 fx = _mm256_sub_ps(sx, fx0), fy = _mm256_sub_ps(sy, fy0);
     const __m256 one = _mm256_set1_ps(1.0f);
@@ -42,17 +44,18 @@ bool crop_group8_avx2(const ImageView& f, const Affine2& m, int i, int j, float 
     const __m256 w00 = _mm256_mul_ps(gx, gy), w01 = _mm256_mul_ps(fx, gy), w10 = _mm256_mul_ps(gx, fy),
                  w11 = _mm256_mul_ps(fx, fy);
     const int stride = static_cast<int>(f.stride[0]);
-    const __m256i off = _mm256_add_epi32(_mm256_mullo_epi32(y0, _mm256_set1_epi32(stride)), _mm256_slli_epi32(x0, 2));
+    const __m256i off = _mm256_add_epi32(_mm256_mullo_epi32(y0, _mm256_set1_epi32(stride)),
+                                         _mm256_mullo_epi32(x0, _mm256_set1_epi32(bpp)));
     const int* base = reinterpret_cast<const int*>(f.data[0]);
     const __m256i p00 = _mm256_i32gather_epi32(base, off, 1);
-    const __m256i p01 = _mm256_i32gather_epi32(base, _mm256_add_epi32(off, _mm256_set1_epi32(4)), 1);
+    const __m256i p01 = _mm256_i32gather_epi32(base, _mm256_add_epi32(off, _mm256_set1_epi32(bpp)), 1);
     const __m256i p10 = _mm256_i32gather_epi32(base, _mm256_add_epi32(off, _mm256_set1_epi32(stride)), 1);
-    const __m256i p11 = _mm256_i32gather_epi32(base, _mm256_add_epi32(off, _mm256_set1_epi32(stride + 4)), 1);
+    const __m256i p11 = _mm256_i32gather_epi32(base, _mm256_add_epi32(off, _mm256_set1_epi32(stride + bpp)), 1);
     const __m256i bytes = _mm256_set1_epi32(0xff);
     const __m256 vscale = _mm256_set1_ps(scale), vlo = _mm256_set1_ps(lo);
     alignas(32) float ch[3][8];
     for (int c = 0; c < 3; ++c) {
-        const __m128i shift = _mm_cvtsi32_si128(8 * c);
+        const __m128i shift = _mm_cvtsi32_si128(8 * at[c]);
         const __m256 c00 = _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srl_epi32(p00, shift), bytes));
         const __m256 c01 = _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srl_epi32(p01, shift), bytes));
         const __m256 c10 = _mm256_cvtepi32_ps(_mm256_and_si256(_mm256_srl_epi32(p10, shift), bytes));

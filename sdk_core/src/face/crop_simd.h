@@ -13,9 +13,10 @@ namespace meiyan::face::crop_detail {
 #if MEIYAN_CROP_X86
 // Crop pixels i..i+7 of row j into out (3 floats each) when all their bilinear taps lie inside the
 // frame; returns false, writing nothing, when any does not (the caller samples those with borders).
-// AVX2 + FMA CPUs only; the frame's byte offsets must fit an int.
-bool crop_group8_avx2(const ImageView& rgba, const Affine2& m, int i, int j, float scale, float lo, float limit,
-                      float* out);
+// Pixels are `bpp` bytes (3 or 4) with R, G, B at bytes at[0..2]. AVX2 + FMA CPUs only; the frame's
+// byte offsets must fit an int.
+bool crop_group8_avx2(const ImageView& frame, int bpp, const int at[3], const Affine2& m, int i, int j, float scale,
+                      float lo, float limit, float* out);
 #endif
 
 }  // namespace meiyan::face::crop_detail

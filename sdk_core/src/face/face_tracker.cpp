@@ -485,7 +485,7 @@ void FaceTracker::finish(Track& t, double timestamp) {
 
 const std::vector<Face>& FaceTracker::track(const ImageView& rgba, double timestamp, int camera_rotation) {
     if (const char* why = validate(rgba)) fail(MEIYAN_ERROR_INVALID_ARGUMENT, std::string("frame: ") + why);
-    require(rgba.format == PixelFormat::RGBA8, "the face tracker needs an RGBA8 frame");
+    require(crop_supports(rgba.format), "the face tracker needs an RGBA8, BGRA8, RGB8 or BGR8 frame");
     require(camera_rotation == 0 || camera_rotation == 90 || camera_rotation == 180 || camera_rotation == 270,
             "camera_rotation must be 0, 90, 180 or 270");
     require(std::isfinite(timestamp), "timestamp must be finite");

@@ -91,7 +91,7 @@ class FaceTracker {
 public:
     FaceTracker(FaceNetworks networks, const TrackerOptions& options);
 
-    // rgba: the frame; timestamp in seconds (monotonic); camera_rotation: 0/90/180/270, the
+    // rgba: the frame (RGBA8, BGRA8, RGB8 or BGR8: crop_supports); timestamp in seconds (monotonic); camera_rotation: 0/90/180/270, the
     // clockwise rotation that makes the frame upright.
     const std::vector<Face>& track(const ImageView& rgba, double timestamp, int camera_rotation = 0);
     // Forgets every face (e.g. on a scene cut).
