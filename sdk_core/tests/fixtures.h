@@ -37,6 +37,22 @@ inline meiyan::FaceShape synthetic_face(float cx, float cy, float iod, float rol
     return f;
 }
 
+// How two byte buffers of one size differ: the largest difference and how many values differ by
+// more than `tolerance`.
+struct ByteDifference {
+    int worst = 0;
+    std::size_t over = 0;
+};
+inline ByteDifference byte_difference(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b, int tolerance = 0) {
+    ByteDifference d;
+    for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
+        const int v = a[i] > b[i] ? a[i] - b[i] : b[i] - a[i];
+        if (v > d.worst) d.worst = v;
+        if (v > tolerance) ++d.over;
+    }
+    return d;
+}
+
 // A GL engine, or null (with the reason printed) where OpenGL cannot run.
 inline std::unique_ptr<meiyan::Engine> gl_engine_or_skip() {
     meiyan::EngineOptions o;

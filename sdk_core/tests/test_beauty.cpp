@@ -20,6 +20,8 @@
 #include "face/face_topology.h"
 
 using namespace meiyan;
+using fixtures::byte_difference;
+using fixtures::ByteDifference;
 using fixtures::rgba_view;
 using fixtures::synthetic_face;
 
@@ -195,9 +197,7 @@ TEST_CASE("GL beauty matches the CPU reference") {
     std::vector<uint8_t> a = src, b = src;
     cpu.process(rgba_view(a, w, h), rgba_view(a, w, h));
     gl->process(rgba_view(b, w, h), rgba_view(b, w, h));
-    int worst = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::abs(int(a[i]) - int(b[i])));
-    CHECK(worst <= 2);
+    CHECK(byte_difference(a, b).worst <= 2);
 }
 TEST_CASE("reshape: neutral is empty; the field stays near the face; edge faces warp smoothly") {
     const int w = 320, h = 240;
@@ -381,16 +381,10 @@ TEST_CASE("makeup UV layers: masks follow the turned mesh, missing masks are ref
     if (gl) {
         std::vector<uint8_t> b = before;
         gl->process(rgba_view(b, w, h), rgba_view(b, w, h));
-        int worst = 0;
-        std::size_t differ = 0;
-        for (std::size_t i = 0; i < a.size(); ++i) {
-            const int d = std::abs(int(a[i]) - int(b[i]));
-            worst = std::max(worst, d);
-            differ += d > 2 ? 1u : 0u;
-        }
-        std::printf("  UV layers, GL vs CPU: max difference %d, %zu of %zu values differ by more than 2\n", worst, differ,
-                    a.size());
-        CHECK(differ * 1000 <= a.size());  // edge pixels may take the neighbouring triangle's rasterisation
+        const ByteDifference d = byte_difference(a, b, 2);
+        std::printf("  UV layers, GL vs CPU: max difference %d, %zu of %zu values differ by more than 2\n", d.worst,
+                    d.over, a.size());
+        CHECK(d.over * 1000 <= a.size());  // edge pixels may take the neighbouring triangle's rasterisation
     }
     // Intensity 0: nothing is drawn.
     p.contour.intensity = 0.0f;

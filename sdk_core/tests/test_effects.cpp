@@ -14,6 +14,7 @@
 #include "meiyan/meiyan.h"
 
 using namespace meiyan;
+using fixtures::byte_difference;
 using fixtures::rgba_view;
 
 namespace {
@@ -60,9 +61,7 @@ TEST_CASE("identity LUT keeps every pixel within one level") {
     auto in = noise_rgba(33, 17, 1);
     auto out = in;
     engine.process(rgba_view(in, 33, 17), rgba_view(out, 33, 17));
-    int worst = 0;
-    for (size_t i = 0; i < in.size(); ++i) worst = std::max(worst, std::abs(int(in[i]) - int(out[i])));
-    CHECK(worst <= 1);
+    CHECK(byte_difference(in, out).worst <= 1);
 }
 
 TEST_CASE("corrupt cube data is reported with its line") {

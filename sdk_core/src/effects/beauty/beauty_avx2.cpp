@@ -29,13 +29,12 @@ inline __m256 byte_of(__m256i px, int c) {
 }
 inline __m256 luma(const __m256 c[3]) { return add(add(mul(k(0.299f), c[0]), mul(k(0.587f), c[1])), mul(k(0.114f), c[2])); }
 // The scalar ExpTable: exp(-x) by interpolation, 0 where x * scale is not below size.
-template <typename Row>
-inline __m256 table_exp(const Row& r, __m256 x) {
-    const __m256 t = mul(x, k(r.exp_scale));
-    const __m256 in = _mm256_cmp_ps(t, k(static_cast<float>(r.exp_size)), _CMP_LT_OQ);
+inline __m256 table_exp(const ExpLookup& e, __m256 x) {
+    const __m256 t = mul(x, k(e.scale));
+    const __m256 in = _mm256_cmp_ps(t, k(static_cast<float>(e.size)), _CMP_LT_OQ);
     const __m256 tc = _mm256_and_ps(t, in);  // 0 for the lanes beyond the table
     const __m256i i = _mm256_cvttps_epi32(tc);
-    const __m256 v = gather_lerp(r.exp_table, i, 1, sub(tc, _mm256_cvtepi32_ps(i)));
+    const __m256 v = gather_lerp(e.table, i, 1, sub(tc, _mm256_cvtepi32_ps(i)));
     return _mm256_and_ps(v, in);
 }
 inline __m256i to_u8(__m256 x) {  // static_cast<uint8_t>(clamp(x, 0, 1) * 255 + 0.5)
@@ -59,7 +58,7 @@ void bilateral_group8_avx2(const BilateralRow& r, int x) {
         __m256 q[3];
         for (int ch = 0; ch < 3; ++ch) q[ch] = mul(byte_of(qp, ch), k(kInv));
         const __m256 d = sub(luma(q), yc);
-        const __m256 wgt = mul(k(r.spatial[t + r.radius]), table_exp(r, mul(mul(d, d), k(r.inv_2sr2))));
+        const __m256 wgt = mul(k(r.spatial[t + r.radius]), table_exp(r.exp, mul(mul(d, d), k(r.inv_2sr2))));
         for (int ch = 0; ch < 3; ++ch) sum[ch] = add(sum[ch], mul(wgt, q[ch]));
         wsum = add(wsum, wgt);
     }
@@ -92,12 +91,12 @@ void skin_group8_avx2(const SkinRow& r, int x) {
     const __m256 cbv = add(sub(mul(k(-0.168736f), c[0]), mul(k(0.331264f), c[1])), mul(k(0.5f), c[2]));
     const __m256 crv = sub(sub(mul(k(0.5f), c[0]), mul(k(0.418688f), c[1])), mul(k(0.081312f), c[2]));
     const __m256 dcb = sub(cbv, k(r.tone_cb)), dcr = sub(crv, k(r.tone_cr));
-    const __m256 skin = mul(m0, table_exp(r, mul(add(mul(dcb, dcb), mul(dcr, dcr)), k(r.inv_2c2))));
+    const __m256 skin = mul(m0, table_exp(r.exp, mul(add(mul(dcb, dcb), mul(dcr, dcr)), k(r.inv_2c2))));
     __m256 rgb[3] = {c[0], c[1], c[2]};
     if (r.smoothing > 0.0f) {
         const __m256 s[3] = {cell(2), cell(3), cell(4)};
         const __m256 d = sub(luma(s), luma(c));
-        const __m256 kk = mul(mul(k(r.smoothing), skin), table_exp(r, mul(mul(d, d), k(r.inv_2e2))));
+        const __m256 kk = mul(mul(k(r.smoothing), skin), table_exp(r.exp, mul(mul(d, d), k(r.inv_2e2))));
         // (where skin is 0, k is 0 and the values stay as they are, as the scalar branch)
         for (int ch = 0; ch < 3; ++ch) rgb[ch] = add(rgb[ch], mul(sub(s[ch], rgb[ch]), kk));
     }

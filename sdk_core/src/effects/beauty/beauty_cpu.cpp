@@ -28,6 +28,8 @@ struct ExpTable {
     ExpTable() {
         for (int i = 0; i <= kSize; ++i) v[i] = std::exp(-static_cast<float>(i) * kExpMax / kSize);
     }
+    // The table for the vector passes, which read it the way operator() does.
+    beauty_detail::ExpLookup lookup() const { return {v, kSize, kSize / kExpMax}; }
     float operator()(float x) const {
         const float t = x * (kSize / kExpMax);
         if (!(t < static_cast<float>(kSize))) return 0.0f;
@@ -69,9 +71,7 @@ void bilateral(const uint8_t* src, uint8_t* dst, int w, int h, Box box, int dx, 
     br.radius = r;
     br.spatial = spatial;
     br.inv_2sr2 = inv_2sr2;
-    br.exp_table = exp_table().v;
-    br.exp_size = ExpTable::kSize;
-    br.exp_scale = ExpTable::kSize / ExpTable::kExpMax;
+    br.exp = exp_table().lookup();
 #endif
     for (int y = box.y0; y < box.y1; ++y) {
 #if MEIYAN_BEAUTY_X86
@@ -257,18 +257,7 @@ void BeautyCpu::apply(const BeautyParams& params, const BeautyGrid& grid, const 
     const ExpTable& ex = exp_table();
     // The columns' grid cells and weights, shared by every row.
     const int xs = std::max(0, grid.x0 * f), xe = std::min(fw, grid.x1 * f);
-    const std::size_t ncols = static_cast<std::size_t>(std::max(0, xe - xs));
-    col_a_.resize(ncols);
-    col_b_.resize(ncols);
-    col_t_.resize(ncols);
-    for (int x = xs; x < xe; ++x) {
-        const float u = (static_cast<float>(x) + 0.5f) * inv_f - 0.5f;
-        const float fu = std::floor(u);
-        const std::size_t i = static_cast<std::size_t>(x - xs);
-        col_a_[i] = std::clamp(static_cast<int>(fu), 0, w - 1);
-        col_b_[i] = std::clamp(static_cast<int>(fu) + 1, 0, w - 1);
-        col_t_[i] = u - fu;
-    }
+    cols_.build(xs, xe, f, w);
     // With only the feature items on, pixels outside their masks are left as they are.
     const bool skin_items = params.smoothing > 0.0f || params.whitening > 0.0f || params.rosy > 0.0f || params.sharpen > 0.0f;
 #if MEIYAN_BEAUTY_X86
@@ -284,14 +273,12 @@ void BeautyCpu::apply(const BeautyParams& params, const BeautyGrid& grid, const 
     sr.tone_cr = tone_cr;
     sr.inv_2c2 = inv_2c2;
     sr.inv_2e2 = inv_2e2;
-    sr.exp_table = ex.v;
-    sr.exp_size = ExpTable::kSize;
-    sr.exp_scale = ExpTable::kSize / ExpTable::kExpMax;
+    sr.exp = ex.lookup();
     sr.curve = curve;
     sr.curve_size = kCurveSize;
-    sr.col_a = col_a_.data();
-    sr.col_b = col_b_.data();
-    sr.col_t = col_t_.data();
+    sr.col_a = cols_.a.data();
+    sr.col_b = cols_.b.data();
+    sr.col_t = cols_.t.data();
     sr.xs = xs;
     sr.src_row = src_stride;
     // columns whose 8-pixel groups may go to the vector path: sharpening reads one pixel around
@@ -332,11 +319,12 @@ void BeautyCpu::apply(const BeautyParams& params, const BeautyGrid& grid, const 
                                     : nullptr;
             return fm && (fm[0] | fm[1] | fm[2]) != 0 ? fm : nullptr;
         };
+        const uint8_t* src_row = src_base + static_cast<std::ptrdiff_t>(y - Y0) * src_stride;  // column X0
 #if MEIYAN_BEAUTY_X86
         const bool row_vector = avx2 && (params.sharpen == 0.0f || (y >= 1 && y + 1 < fh));
         if (row_vector) {
             sr.cells = row_.data();
-            sr.src = src_at(xs, y);
+            sr.src = src_row + 4 * (xs - X0);
             sr.out = row + 4 * xs;
         }
 #endif
@@ -356,12 +344,12 @@ void BeautyCpu::apply(const BeautyParams& params, const BeautyGrid& grid, const 
             const bool feature = fm != nullptr;
             if (!skin_items && !feature) continue;
             const std::size_t ci = static_cast<std::size_t>(x - xs);
-            const float ct = col_t_[ci];
-            const float* ca = &row_[5 * static_cast<std::size_t>(col_a_[ci])];
-            const float* cb_ = &row_[5 * static_cast<std::size_t>(col_b_[ci])];
+            const float ct = cols_.t[ci];
+            const float* ca = &row_[5 * static_cast<std::size_t>(cols_.a[ci])];
+            const float* cb_ = &row_[5 * static_cast<std::size_t>(cols_.b[ci])];
             const float m0 = ca[0] + (cb_[0] - ca[0]) * ct, m1 = ca[1] + (cb_[1] - ca[1]) * ct;
             if (m0 == 0.0f && m1 == 0.0f && !feature) continue;
-            const uint8_t* cp = src_at(x, y);
+            const uint8_t* cp = src_row + 4 * (x - X0);
             const float c[3] = {cp[0] * kInv255, cp[1] * kInv255, cp[2] * kInv255};
             float cb, cr;
             chroma(c, cb, cr);

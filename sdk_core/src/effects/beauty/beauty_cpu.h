@@ -19,9 +19,7 @@ public:
 
 private:
     std::vector<uint8_t> reduced_, across_, smooth_, source_;
-    // per frame column from the grid box's first: the grid columns either side and b's weight
-    std::vector<int> col_a_, col_b_;
-    std::vector<float> col_t_;
+    beauty::GridColumns cols_;  // the frame columns of the grid box
     std::vector<float> row_;
 };
 

@@ -1,5 +1,6 @@
 #include "effects/beauty/beauty_params.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -43,4 +44,23 @@ void ReshapeParams::validate() const {
     check_signed("forehead", forehead);
 }
 
+namespace beauty {
+
+void GridColumns::build(int x0, int x1, int factor, int grid_width) {
+    const float inv_f = 1.0f / static_cast<float>(factor);
+    const std::size_t n = static_cast<std::size_t>(std::max(0, x1 - x0));
+    a.resize(n);
+    b.resize(n);
+    t.resize(n);
+    for (int x = x0; x < x1; ++x) {
+        const float u = (static_cast<float>(x) + 0.5f) * inv_f - 0.5f;
+        const float fu = std::floor(u);
+        const std::size_t i = static_cast<std::size_t>(x - x0);
+        a[i] = std::clamp(static_cast<int>(fu), 0, grid_width - 1);
+        b[i] = std::clamp(static_cast<int>(fu) + 1, 0, grid_width - 1);
+        t[i] = u - fu;
+    }
+}
+
+}  // namespace beauty
 }  // namespace meiyan

@@ -104,5 +104,14 @@ inline int reduction_factor(int width, int height) {
     return s / 180 > 1 ? s / 180 : 1;
 }
 
+// For frame columns [x0, x1) over a grid `factor` times coarser and `grid_width` wide: the grid
+// columns either side of each column's centre and the weight of the right one (bilinear, edges
+// clamped), index x - x0. The beauty pass and the reshape warp read their grids through these.
+struct GridColumns {
+    std::vector<int> a, b;
+    std::vector<float> t;
+    void build(int x0, int x1, int factor, int grid_width);
+};
+
 }  // namespace beauty
 }  // namespace meiyan

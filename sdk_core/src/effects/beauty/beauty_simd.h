@@ -11,14 +11,20 @@
 namespace meiyan {
 namespace beauty_detail {
 
+// The scalar pass's exp(-x) table: exp(-i / scale) at i = 0..size, read with linear interpolation,
+// 0 from x * scale >= size on.
+struct ExpLookup {
+    const float* table = nullptr;
+    int size = 0;
+    float scale = 0;
+};
+
 struct SkinRow {
     // per frame
     float smoothing = 0, whitening = 0, rosy = 0, sharpen = 0;  // the items (feature items excluded)
     float tone_cb = 0, tone_cr = 0;
     float inv_2c2 = 0, inv_2e2 = 0;  // 1 / (2 sigma^2) of the skin chroma and the edge weight
-    const float* exp_table = nullptr;  // exp(-i * max / size), size + 1 values
-    int exp_size = 0;
-    float exp_scale = 0;  // size / max
+    ExpLookup exp;
     const float* curve = nullptr;  // whitening curve, curve_size + 1 values
     int curve_size = 0;
     const int* col_a = nullptr;  // per frame column from xs: grid columns either side and b's weight
@@ -39,9 +45,7 @@ struct BilateralRow {
     int w = 0, y = 0, dx = 0, dy = 0, radius = 0;
     const float* spatial = nullptr;  // 2 * radius + 1 weights
     float inv_2sr2 = 0;
-    const float* exp_table = nullptr;
-    int exp_size = 0;
-    float exp_scale = 0;
+    ExpLookup exp;
 };
 
 #if MEIYAN_BEAUTY_X86

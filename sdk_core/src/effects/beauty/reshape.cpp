@@ -210,22 +210,21 @@ void ReshapeCpu::apply(const ReshapeField& field, const ImageView& rgba) {
     for (int y = SY0; y < SY1; ++y) {
         std::memcpy(&source_[row * (y - SY0)], rgba.data[0] + static_cast<std::ptrdiff_t>(y) * rgba.stride[0] + 4 * SX0, row);
     }
-    const std::size_t ncols = static_cast<std::size_t>(X1 - X0);
-    col_a_.resize(ncols);
-    col_b_.resize(ncols);
-    col_t_.resize(ncols);
-    for (int x = X0; x < X1; ++x) {
-        const float u = (static_cast<float>(x) + 0.5f) * inv_f - 0.5f;
-        const float fu = std::floor(u);
-        const std::size_t i = static_cast<std::size_t>(x - X0);
-        col_a_[i] = std::clamp(static_cast<int>(fu), 0, gw - 1);
-        col_b_[i] = std::clamp(static_cast<int>(fu) + 1, 0, gw - 1);
-        col_t_[i] = u - fu;
-    }
-#if MEIYAN_RESHAPE_X86
-    const bool avx2 = simd_active() == SimdLevel::AVX2;
-#endif
+    cols_.build(X0, X1, field.factor, gw);
     row_.resize(static_cast<std::size_t>(gw) * 2);
+#if MEIYAN_RESHAPE_X86
+    // 8 pixels of a row at a time (reshape_avx2.cpp, the same bytes as the scalar row below)
+    const bool avx2 = simd_active() == SimdLevel::AVX2;
+    reshape_detail::WarpRow wr;
+    wr.disp = row_.data();
+    wr.col_a = cols_.a.data();
+    wr.col_b = cols_.b.data();
+    wr.col_t = cols_.t.data();
+    wr.x0 = X0;
+    wr.source = source_.data();
+    wr.source_row = row;
+    wr.sx0 = SX0, wr.sx1 = SX1, wr.sy0 = SY0, wr.sy1 = SY1;
+#endif
     for (int y = Y0; y < Y1; ++y) {
         uint8_t* out = rgba.data[0] + static_cast<std::ptrdiff_t>(y) * rgba.stride[0];
         const float v = (static_cast<float>(y) + 0.5f) * inv_f - 0.5f;
@@ -242,16 +241,7 @@ void ReshapeCpu::apply(const ReshapeField& field, const ImageView& rgba) {
         int x = X0;
 #if MEIYAN_RESHAPE_X86
         if (avx2) {
-            reshape_detail::WarpRow wr;
-            wr.disp = row_.data();
-            wr.col_a = col_a_.data();
-            wr.col_b = col_b_.data();
-            wr.col_t = col_t_.data();
-            wr.x0 = X0;
             wr.y = y;
-            wr.source = source_.data();
-            wr.source_row = row;
-            wr.sx0 = SX0, wr.sx1 = SX1, wr.sy0 = SY0, wr.sy1 = SY1;
             wr.out = out;
             const int n8 = (X1 - X0) / 8 * 8;
             reshape_detail::warp_row_avx2(wr, n8);
@@ -260,9 +250,9 @@ void ReshapeCpu::apply(const ReshapeField& field, const ImageView& rgba) {
 #endif
         for (; x < X1; ++x) {
             const std::size_t ci = static_cast<std::size_t>(x - X0);
-            const float* pa = &row_[2 * static_cast<std::size_t>(col_a_[ci])];
-            const float* pb = &row_[2 * static_cast<std::size_t>(col_b_[ci])];
-            const float t = col_t_[ci];
+            const float* pa = &row_[2 * static_cast<std::size_t>(cols_.a[ci])];
+            const float* pb = &row_[2 * static_cast<std::size_t>(cols_.b[ci])];
+            const float t = cols_.t[ci];
             const float dx = pa[0] + (pb[0] - pa[0]) * t, dy = pa[1] + (pb[1] - pa[1]) * t;
             if (dx == 0.0f && dy == 0.0f) continue;
             const float sx = static_cast<float>(x) + dx, sy = static_cast<float>(y) + dy;

@@ -33,9 +33,7 @@ public:
 private:
     std::vector<uint8_t> source_;  // the frame rows the warp may read, unmodified
     std::vector<float> decoded_, row_;
-    // per output column: the grid columns either side and the weight of b
-    std::vector<int> col_a_, col_b_;
-    std::vector<float> col_t_;
+    beauty::GridColumns cols_;  // the output columns of the warped box
 };
 
 }  // namespace meiyan

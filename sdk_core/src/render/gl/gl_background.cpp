@@ -13,13 +13,6 @@ namespace {
 
 static_assert(background::kDiscRows == 33, "the size of u_rows in shaders/background/blur.frag.glsl");
 
-void allocate(const Api& api, GLuint tex, GLint internal_format, GLenum format, int w, int h) {
-    api.BindTexture(GL_TEXTURE_2D, tex);
-    api.TexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-    api.TexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-    api.TexImage2D(GL_TEXTURE_2D, 0, internal_format, w, h, 0, format, GL_UNSIGNED_BYTE, nullptr);
-}
-
 }  // namespace
 
 void BackgroundPass::init(const Api& api, Dialect dialect) {
@@ -74,9 +67,9 @@ void BackgroundPass::draw(const Api& api, const EffectState& state, GLuint in_te
     }
     api.ActiveTexture(GL_TEXTURE0);
     if (g.width != grid_w_ || g.height != grid_h_) {
-        allocate(api, mask_tex_, GL_R8, GL_RED, g.width, g.height);
-        allocate(api, reduced_tex_, GL_RGBA8, GL_RGBA, g.width, g.height);
-        allocate(api, low_tex_, GL_RGBA8, GL_RGBA, g.width, g.height);
+        allocate_texture(api, mask_tex_, GL_R8, GL_RED, g.width, g.height, nullptr, GL_NEAREST, false);
+        allocate_texture(api, reduced_tex_, GL_RGBA8, GL_RGBA, g.width, g.height, nullptr, GL_NEAREST, false);
+        allocate_texture(api, low_tex_, GL_RGBA8, GL_RGBA, g.width, g.height, nullptr, GL_NEAREST, false);
         grid_w_ = g.width;
         grid_h_ = g.height;
     }
@@ -112,7 +105,7 @@ void BackgroundPass::draw(const Api& api, const EffectState& state, GLuint in_te
                (fitted_source_ != params.image || fitted_w_ != w || fitted_h_ != h)) {
         background::fit_cover(*params.image, w, h, fitted_);
         api.ActiveTexture(GL_TEXTURE0);
-        allocate(api, fitted_tex_, GL_RGBA8, GL_RGBA, w, h);
+        allocate_texture(api, fitted_tex_, GL_RGBA8, GL_RGBA, w, h, nullptr, GL_NEAREST, false);
         api.TexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, fitted_.data());
         fitted_source_ = params.image;
         fitted_w_ = w;

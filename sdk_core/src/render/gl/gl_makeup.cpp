@@ -7,20 +7,6 @@
 namespace meiyan {
 namespace gl {
 
-namespace {
-
-void allocate(const Api& api, GLuint tex, GLint internal, GLenum format, int w, int h, const void* pixels,
-              GLint filter) {
-    api.BindTexture(GL_TEXTURE_2D, tex);
-    api.TexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, filter);
-    api.TexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, filter);
-    api.TexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-    api.TexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
-    api.TexImage2D(GL_TEXTURE_2D, 0, internal, w, h, 0, format, GL_UNSIGNED_BYTE, pixels);
-}
-
-}  // namespace
-
 void UvLayerPass::init(const Api& api, Dialect dialect) {
     program_ = Program(api, dialect, "stickers/sticker.vert.glsl", "makeup/uv_layers.frag.glsl");
     api.GenFramebuffers(1, &fbo_);
@@ -34,7 +20,7 @@ void UvLayerPass::init(const Api& api, Dialect dialect) {
     api.ActiveTexture(GL_TEXTURE0);
     api.PixelStorei(GL_UNPACK_ALIGNMENT, 1);
     const uint8_t zero = 0;
-    allocate(api, zero_tex_, GL_R8, GL_RED, 1, 1, &zero, GL_NEAREST);
+    allocate_texture(api, zero_tex_, GL_R8, GL_RED, 1, 1, &zero, GL_NEAREST, true);
 }
 
 void UvLayerPass::release(const Api& api) {
@@ -57,7 +43,7 @@ void UvLayerPass::upload_masks(const Api& api, const MakeupMasks& masks) {
         const std::shared_ptr<const UvMask>& m = masks.layers[i];
         if (!m || m == uploaded_[i]) continue;
         // The mask's own mipmap chain (not glGenerateMipmap), so that both renderers sample the same texels.
-        allocate(api, mask_tex_[i], GL_R8, GL_RED, m->size(), m->size(), m->coverage(0).data(), GL_LINEAR);
+        allocate_texture(api, mask_tex_[i], GL_R8, GL_RED, m->size(), m->size(), m->coverage(0).data(), GL_LINEAR, true);
         api.TexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR_MIPMAP_NEAREST);
         for (int level = 1; level < m->levels(); ++level) {
             api.TexImage2D(GL_TEXTURE_2D, level, GL_R8, m->level_size(level), m->level_size(level), 0, GL_RED,
@@ -148,12 +134,12 @@ UvLayerPass::Textures UvLayerPass::draw(const Api& api, const EffectState& state
     if (state.makeup.uv_layers_neutral()) return out;
     upload_masks(api, state.makeup_masks);
     if (grid_w != painted_w_ || grid_h != painted_h_) {
-        allocate(api, painted_tex_, GL_RGBA8, GL_RGBA, grid_w, grid_h, nullptr, GL_NEAREST);
+        allocate_texture(api, painted_tex_, GL_RGBA8, GL_RGBA, grid_w, grid_h, nullptr, GL_NEAREST, true);
         painted_w_ = grid_w;
         painted_h_ = grid_h;
     }
     if (w != fine_w_ || h != fine_h_) {
-        allocate(api, fine_tex_, GL_RGBA8, GL_RGBA, w, h, nullptr, GL_NEAREST);
+        allocate_texture(api, fine_tex_, GL_RGBA8, GL_RGBA, w, h, nullptr, GL_NEAREST, true);
         fine_w_ = w;
         fine_h_ = h;
     }

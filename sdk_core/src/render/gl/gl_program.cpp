@@ -82,6 +82,18 @@ Program& Program::operator=(Program&& other) noexcept {
 
 GLint Program::uniform(const char* name) const { return api_->GetUniformLocation(id_, name); }
 
+void allocate_texture(const Api& api, GLuint tex, GLint internal, GLenum format, int w, int h, const void* pixels,
+                      GLint filter, bool clamp_to_edge) {
+    api.BindTexture(GL_TEXTURE_2D, tex);
+    api.TexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, filter);
+    api.TexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, filter);
+    if (clamp_to_edge) {
+        api.TexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+        api.TexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+    }
+    api.TexImage2D(GL_TEXTURE_2D, 0, internal, w, h, 0, format, GL_UNSIGNED_BYTE, pixels);
+}
+
 void make_xyuv_vertex_array(const Api& api, GLuint* vao, GLuint* vbo) {
     api.GenVertexArrays(1, vao);
     api.GenBuffers(1, vbo);

@@ -33,4 +33,10 @@ const char* version_header(Dialect dialect);
 // 1 = texture coordinate (the layout of stickers/sticker.vert.glsl). Leaves both unbound.
 void make_xyuv_vertex_array(const Api& api, GLuint* vao, GLuint* vbo);
 
+// Binds `tex` (GL_TEXTURE_2D) and gives it w x h texels of `internal` format, from `pixels` (`format`
+// bytes, rows packed as GL_UNPACK_ALIGNMENT says) or undefined when null; `filter` for both
+// minification and magnification; `clamp_to_edge` sets both wrap modes (GL's default is repeat).
+void allocate_texture(const Api& api, GLuint tex, GLint internal, GLenum format, int w, int h, const void* pixels,
+                      GLint filter, bool clamp_to_edge);
+
 }  // namespace meiyan::gl

@@ -196,10 +196,7 @@ private:
     }
 
     void allocate_2d(GLuint tex, int w, int h) {
-        api_.BindTexture(GL_TEXTURE_2D, tex);
-        api_.TexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-        api_.TexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-        api_.TexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, w, h, 0, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
+        gl::allocate_texture(api_, tex, GL_RGBA8, GL_RGBA, w, h, nullptr, GL_NEAREST, false);
         check_gl(api_, "allocating a texture");
     }
 
@@ -328,6 +325,11 @@ private:
             cur_w = w;
             cur_h = h;
         }
+        upload_rect(tex, w, h, data);
+    }
+
+    // Packed RGBA8 rows into texels [0, w) x [0, h) of `tex`.
+    void upload_rect(GLuint tex, int w, int h, const uint8_t* data) {
         api_.ActiveTexture(GL_TEXTURE0);
         api_.BindTexture(GL_TEXTURE_2D, tex);
         api_.PixelStorei(GL_UNPACK_ALIGNMENT, 1);
@@ -343,10 +345,7 @@ private:
             cap_h = std::max(cap_h, (h + 63) / 64 * 64);
             allocate_2d(tex, cap_w, cap_h);
         }
-        api_.ActiveTexture(GL_TEXTURE0);
-        api_.BindTexture(GL_TEXTURE_2D, tex);
-        api_.PixelStorei(GL_UNPACK_ALIGNMENT, 1);
-        api_.TexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, data);
+        upload_rect(tex, w, h, data);
     }
 
     // The procedural masks come from the CPU grid; the UV-layout layers are drawn through the mesh here.

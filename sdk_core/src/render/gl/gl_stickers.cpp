@@ -39,12 +39,7 @@ void StickerPass::upload_images(const Api& api, const std::shared_ptr<const Effe
     api.PixelStorei(GL_UNPACK_ALIGNMENT, 1);
     for (std::size_t i = 0; i < textures_.size(); ++i) {
         const SpriteImage& img = pkg.image(static_cast<int>(i));
-        api.BindTexture(GL_TEXTURE_2D, textures_[i]);
-        api.TexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
-        api.TexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
-        api.TexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
-        api.TexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
-        api.TexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, img.width, img.height, 0, GL_RGBA, GL_UNSIGNED_BYTE, img.rgba.data());
+        allocate_texture(api, textures_[i], GL_RGBA8, GL_RGBA, img.width, img.height, img.rgba.data(), GL_LINEAR, true);
     }
     uploaded_ = package;
     uploaded_generation_ = pkg.generation();
@@ -62,10 +57,7 @@ void StickerPass::draw(const Api& api, const StickerFrame& frame_draws, const st
     if (frame_draws.empty()) return;
     upload_images(api, frame_draws.package);
     if (w != occluder_w_ || h != occluder_h_) {
-        api.BindTexture(GL_TEXTURE_2D, occluder_tex_);
-        api.TexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-        api.TexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-        api.TexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, w, h, 0, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
+        allocate_texture(api, occluder_tex_, GL_RGBA8, GL_RGBA, w, h, nullptr, GL_NEAREST, false);
         occluder_w_ = w;
         occluder_h_ = h;
     }
