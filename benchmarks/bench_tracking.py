@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,20 +81,24 @@ def _render(photo, m: np.ndarray, gain: float = 1.0, bias: float = 0.0, occlude:
     return Frame(img, truth, 0.0)
 
 
-SEQUENCE_COUNT = 6  # sequences() per photo
+SEQUENCES = ("roll_360", "scale_0.5_2", "translate", "light", "occlusion", "still")
 
 
-def sequences(photo, fps: float = 30.0) -> dict[str, list[Frame]]:
-    rng = np.random.default_rng(0)
-    seqs: dict[str, list[Frame]] = {}
-    seqs["roll_360"] = [_render(photo, _placement(photo, 1.0, 5.0 * i, 0, 0)) for i in range(72)]
-    seqs["scale_0.5_2"] = [_render(photo, _placement(photo, 0.5 * 4 ** (i / 59), 0, 0, 0)) for i in range(60)]
-    seqs["translate"] = [_render(photo, _placement(photo, 1.0, 0, 350 * math.sin(i / 8), 120 * math.cos(i / 11)))
-                         for i in range(60)]
-    seqs["light"] = [_render(photo, _placement(photo, 1.0, 0, 0, 0), gain=0.5 + 0.8 * (0.5 + 0.5 * math.sin(i / 6)),
-                             bias=-20 + 40 * (0.5 + 0.5 * math.cos(i / 9))) for i in range(60)]
-    seqs["occlusion"] = [_render(photo, _placement(photo, 1.0, 0, 0, 0), occlude=i / 59) for i in range(60)]
-    seqs["still"] = [_render(photo, _placement(photo, 1.0, 0, 0, 0), noise=rng) for i in range(60)]
+def sequences(photo, fps: float = 30.0, names: Collection[str] | None = None) -> dict[str, list[Frame]]:
+    """The photo's sequences (``names``: only those, the others are not rendered)."""
+    rng = np.random.default_rng(0)  # the still sequence's camera noise
+    build: dict[str, Callable[[], list[Frame]]] = {
+        "roll_360": lambda: [_render(photo, _placement(photo, 1.0, 5.0 * i, 0, 0)) for i in range(72)],
+        "scale_0.5_2": lambda: [_render(photo, _placement(photo, 0.5 * 4 ** (i / 59), 0, 0, 0)) for i in range(60)],
+        "translate": lambda: [_render(photo, _placement(photo, 1.0, 0, 350 * math.sin(i / 8), 120 * math.cos(i / 11)))
+                              for i in range(60)],
+        "light": lambda: [_render(photo, _placement(photo, 1.0, 0, 0, 0),
+                                  gain=0.5 + 0.8 * (0.5 + 0.5 * math.sin(i / 6)),
+                                  bias=-20 + 40 * (0.5 + 0.5 * math.cos(i / 9))) for i in range(60)],
+        "occlusion": lambda: [_render(photo, _placement(photo, 1.0, 0, 0, 0), occlude=i / 59) for i in range(60)],
+        "still": lambda: [_render(photo, _placement(photo, 1.0, 0, 0, 0), noise=rng) for i in range(60)],
+    }
+    seqs = {name: build[name]() for name in SEQUENCES if names is None or name in names}
     for frames in seqs.values():
         for i, f in enumerate(frames):
             f.t = i / fps
@@ -179,7 +183,7 @@ def mediapipe_peer(photos: list, python: Path) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         files, truth = [], {}
         for photo in photos:
-            seqs = sequences(photo)
+            seqs = sequences(photo, names=PEER_SEQUENCES)
             for name in PEER_SEQUENCES:
                 path = Path(tmp) / f"{photo.name}__{name}.npz"
                 np.savez(path, frames=np.stack([f.image for f in seqs[name]]),
@@ -242,7 +246,7 @@ def run(progress: bool = True, photos: list | None = None, precision: str = "fp3
     results: dict[str, dict] = {}
     # One photo's sequences at a time (about 1 GB of frames), so the peak memory does not grow with
     # the number of photos.
-    with tqdm(total=len(photos) * SEQUENCE_COUNT, desc="bench tracking", disable=not progress) as bar:
+    with tqdm(total=len(photos) * len(SEQUENCES), desc="bench tracking", disable=not progress) as bar:
         for photo in photos:
             for name, frames in sequences(photo).items():
                 results.setdefault(name, {})[photo.name] = run_sequence(make, frames)
@@ -299,17 +303,16 @@ def time_alone(photos: list, make: Callable[..., meiyan.FaceTracker]) -> dict:
     """The still sequences tracked by one tracker at a time (478 points, then 468), nothing else run
     in between: the per-frame cost without the other trackers' cache traffic (run_sequence times
     three trackers in turn on each frame)."""
-    out: dict[str, float] = {}
-    for iris, key in ((True, "478"), (False, "468")):
-        ms: list[float] = []
-        for photo in photos:
+    ms: dict[str, list[float]] = {"478": [], "468": []}
+    for photo in photos:
+        frames = sequences(photo, names=("still",))["still"]
+        for iris, key in ((True, "478"), (False, "468")):
             tracker = make(True, iris=iris)
-            for f in sequences(photo)["still"]:
+            for f in frames:
                 t0 = time.perf_counter()
                 tracker.track(f.image, timestamp=f.t)
-                ms.append((time.perf_counter() - t0) * 1e3)
-        out[f"ms_per_frame_median_{key}"] = statistics.median(ms)
-    return out
+                ms[key].append((time.perf_counter() - t0) * 1e3)
+    return {f"ms_per_frame_median_{key}": statistics.median(v) for key, v in ms.items()}
 
 
 FACE_WIDTHS = (48, 64, 80, 120, 200, 400, 640)  # px wide at 1280x720; 640 wide is 700-820 px tall

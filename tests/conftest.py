@@ -41,3 +41,17 @@ def gl_available() -> str:
     if not ok:
         pytest.skip(f"OpenGL not available here: {why}")
     return why
+
+
+@pytest.fixture
+def moderngl_ctx(gl_available):
+    """A standalone moderngl context on EGL (an app's own GL context), released afterwards."""
+    moderngl = pytest.importorskip("moderngl")
+    try:
+        ctx = moderngl.create_standalone_context(backend="egl")
+    except Exception as exc:  # no EGL device for moderngl's loader
+        pytest.skip(f"moderngl cannot create an EGL context: {exc}")
+    try:
+        yield ctx
+    finally:
+        ctx.release()

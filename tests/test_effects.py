@@ -159,7 +159,7 @@ def test_stickers_stay_attached_at_every_roll_angle(tmp_path: Path) -> None:
     draw_err, truth_err, lead_err = [], [], []
     for photo in bench_tracking._photos():
         engine = meiyan.Engine(tracker=meiyan.FaceTracker(max_faces=1), effect=pkg)
-        frames = bench_tracking.sequences(photo)["roll_360"]
+        frames = bench_tracking.sequences(photo, names=("roll_360",))["roll_360"]
         centres, tracked, transforms = [], [], []
         for j in range(lead_in + len(frames)):  # the lead-in, then a whole turn on from there
             i = j % len(frames)

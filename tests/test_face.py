@@ -129,15 +129,16 @@ def test_yaw_changes_sign_when_mirrored(photos):
     assert abs(a.yaw + b.yaw) < 6
 
 
-def test_four_faces_keep_their_ids(photos):
-    def face_tile(name: str) -> np.ndarray:
-        p = photos[name]
-        x0, y0, x1, y1 = p.annotation_box()
-        cx, cy, side = (x0 + x1) / 2, (y0 + y1) / 2, 1.8 * max(x1 - x0, y1 - y0)
-        m = np.array([[400 / side, 0, 200 - cx * 400 / side], [0, 400 / side, 200 - cy * 400 / side]])
-        return cv2.warpAffine(p.image, m, (400, 400), borderMode=cv2.BORDER_REPLICATE)
+def face_tile(photo) -> np.ndarray:
+    """The photo's annotated face centred on a 400x400 tile, the face 1/1.8 of it."""
+    x0, y0, x1, y1 = photo.annotation_box()
+    cx, cy, side = (x0 + x1) / 2, (y0 + y1) / 2, 1.8 * max(x1 - x0, y1 - y0)
+    m = np.array([[400 / side, 0, 200 - cx * 400 / side], [0, 400 / side, 200 - cy * 400 / side]])
+    return cv2.warpAffine(photo.image, m, (400, 400), borderMode=cv2.BORDER_REPLICATE)
 
-    tiles = [face_tile(n) for n in ("lenna", "takeo", "breakingbad", "lenna")]
+
+def test_four_faces_keep_their_ids(photos):
+    tiles = [face_tile(photos[n]) for n in ("lenna", "takeo", "breakingbad", "lenna")]
     canvas = np.vstack([np.hstack(tiles[:2]), np.hstack(tiles[2:])])
     tracker = meiyan.FaceTracker(max_faces=4)
     ids = None
@@ -155,13 +156,7 @@ def test_four_faces_keep_their_ids(photos):
 def test_a_lost_face_is_found_again_as_soon_as_it_shows(photos):
     """While another face is tracked, a face that was lost (covered for a moment) is looked for on every
     frame for 2 s, not only at the periodic look for new faces (every 30 frames)."""
-    tiles = []
-    for name in ("lenna", "takeo"):
-        p = photos[name]
-        x0, y0, x1, y1 = p.annotation_box()
-        cx, cy, side = (x0 + x1) / 2, (y0 + y1) / 2, 1.8 * max(x1 - x0, y1 - y0)
-        m = np.array([[400 / side, 0, 200 - cx * 400 / side], [0, 400 / side, 200 - cy * 400 / side]])
-        tiles.append(cv2.warpAffine(p.image, m, (400, 400), borderMode=cv2.BORDER_REPLICATE))
+    tiles = [face_tile(photos[n]) for n in ("lenna", "takeo")]
     frame = np.hstack(tiles)
     covered = frame.copy()
     covered[:, :400] = 90

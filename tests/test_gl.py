@@ -67,31 +67,24 @@ def test_gl_engine_survives_size_changes_and_bad_input(gl_available, test_images
     assert gpu.process(test_images["noise"]).shape == test_images["noise"].shape
 
 
-def test_moderngl_context_and_texture(gl_available, sample_bgr):
-    moderngl = pytest.importorskip("moderngl")
-    try:
-        ctx = moderngl.create_standalone_context(backend="egl")
-    except Exception as exc:  # no EGL device for moderngl's loader
-        pytest.skip(f"moderngl cannot create an EGL context: {exc}")
-    try:
-        rgba = np.ascontiguousarray(np.dstack([sample_bgr[..., ::-1], np.full(sample_bgr.shape[:2], 255, np.uint8)]))
-        h, w = rgba.shape[:2]
-        src = ctx.texture((w, h), 4, rgba.tobytes())
-        dst = ctx.texture((w, h), 4)
-        engine = Engine("gl", gl_context="current", filter="film", brightness=0.2)
-        engine.process_texture(src.glo, dst.glo, w, h)
-        out = np.frombuffer(dst.read(), np.uint8).reshape(h, w, 4)
-        expected = Engine("cpu", filter="film", brightness=0.2).process(rgba)
-        assert psnr(out, expected) >= 40
-        # The renderer restored moderngl's state: moderngl can still draw into its own framebuffer.
-        fbo = ctx.simple_framebuffer((8, 8))
-        fbo.use()
-        fbo.clear(0.25, 0.5, 0.75, 1.0)
-        assert np.frombuffer(fbo.read(components=3), np.uint8)[:3].tolist() == [64, 128, 191]
-        with pytest.raises(ValueError, match="distinct"):
-            engine.process_texture(src.glo, src.glo, w, h)
-    finally:
-        ctx.release()
+def test_moderngl_context_and_texture(moderngl_ctx, sample_bgr):
+    ctx = moderngl_ctx
+    rgba = np.ascontiguousarray(np.dstack([sample_bgr[..., ::-1], np.full(sample_bgr.shape[:2], 255, np.uint8)]))
+    h, w = rgba.shape[:2]
+    src = ctx.texture((w, h), 4, rgba.tobytes())
+    dst = ctx.texture((w, h), 4)
+    engine = Engine("gl", gl_context="current", filter="film", brightness=0.2)
+    engine.process_texture(src.glo, dst.glo, w, h)
+    out = np.frombuffer(dst.read(), np.uint8).reshape(h, w, 4)
+    expected = Engine("cpu", filter="film", brightness=0.2).process(rgba)
+    assert psnr(out, expected) >= 40
+    # The renderer restored moderngl's state: moderngl can still draw into its own framebuffer.
+    fbo = ctx.simple_framebuffer((8, 8))
+    fbo.use()
+    fbo.clear(0.25, 0.5, 0.75, 1.0)
+    assert np.frombuffer(fbo.read(components=3), np.uint8)[:3].tolist() == [64, 128, 191]
+    with pytest.raises(ValueError, match="distinct"):
+        engine.process_texture(src.glo, src.glo, w, h)
 
 
 def test_process_texture_needs_current_context_mode(gl_available):

@@ -74,7 +74,7 @@ def test_lip_mask_at_every_roll_angle() -> None:
         tracker = meiyan.FaceTracker(max_faces=1, smoothing=False)
         engine = Engine("cpu", makeup=MakeupParams(lips=1.0, lips_color="#ffffff", lips_blend="normal"))
         ious = []
-        for i, frame in enumerate(bench_tracking.sequences(photo)["roll_360"]):
+        for i, frame in enumerate(bench_tracking.sequences(photo, names=("roll_360",))["roll_360"]):
             faces = tracker.track(frame.image, timestamp=frame.t)  # the clip's clock: deterministic smoothing
             assert len(faces) == 1, f"{photo.name}: no face at roll {5 * i}"
             lm = faces[0].landmarks[:, :2]

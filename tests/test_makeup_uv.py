@@ -200,42 +200,37 @@ def test_intensity_zero_is_the_identity(backend, face_scenes, request):  # noqa:
                           lips)
 
 
-def test_caller_context_gets_its_blend_state_back(gl_available, face_scenes):  # noqa: F811
+def test_caller_context_gets_its_blend_state_back(moderngl_ctx, face_scenes):  # noqa: F811
     """On the caller's context (moderngl) the UV-layer pass blends with GL_MAX; afterwards the caller's own
     blend equation (here: reverse subtract) is back, and the frame matches the CPU renderer."""
-    moderngl = pytest.importorskip("moderngl")
-    try:
-        ctx = moderngl.create_standalone_context(backend="egl")
-    except Exception as exc:  # no EGL device for moderngl's loader
-        pytest.skip(f"moderngl cannot create an EGL context: {exc}")
-    try:
-        img, faces = face_scenes["lenna"]
-        rgba = np.ascontiguousarray(np.dstack([img[..., ::-1], np.full(img.shape[:2], 255, np.uint8)]))
-        h, w = rgba.shape[:2]
-        src, dst = ctx.texture((w, h), 4, rgba.tobytes()), ctx.texture((w, h), 4)
-        look = MakeupParams(eyeliner=0.9, lashes=0.8, contour=0.5, highlight=0.5, eyeshadow=0.5)
-        engine = Engine("gl", gl_context="current", makeup=look)
-        engine.set_faces(faces)
-        ctx.enable(moderngl.BLEND)
-        ctx.blend_func = moderngl.ONE, moderngl.ONE
-        ctx.blend_equation = moderngl.FUNC_REVERSE_SUBTRACT
-        engine.process_texture(src.glo, dst.glo, w, h)
-        out = np.frombuffer(dst.read(), np.uint8).reshape(h, w, 4)
-        cpu = Engine("cpu", makeup=look)
-        cpu.set_faces(faces)
-        assert psnr(out, cpu.process(rgba)) >= 38
-        prog = ctx.program(vertex_shader="#version 330\nin vec2 p; void main() { gl_Position = vec4(p, 0.0, 1.0); }",
-                           fragment_shader="#version 330\nout vec4 c; void main() { c = vec4(0.25); }")
-        quad = ctx.buffer(np.array([-1, -1, 3, -1, -1, 3], np.float32).tobytes())
-        vao = ctx.vertex_array(prog, [(quad, "2f", "p")])
-        fbo = ctx.simple_framebuffer((4, 4))
-        fbo.use()
-        fbo.clear(0.5, 0.5, 0.5, 0.5)
-        vao.render()
-        # 0.5 - 0.25 = 0.25: neither added (0.75) nor max'd (0.5)
-        assert np.frombuffer(fbo.read(components=3), np.uint8)[:3].tolist() == [64, 64, 64]
-    finally:
-        ctx.release()
+    import moderngl
+
+    ctx = moderngl_ctx
+    img, faces = face_scenes["lenna"]
+    rgba = np.ascontiguousarray(np.dstack([img[..., ::-1], np.full(img.shape[:2], 255, np.uint8)]))
+    h, w = rgba.shape[:2]
+    src, dst = ctx.texture((w, h), 4, rgba.tobytes()), ctx.texture((w, h), 4)
+    look = MakeupParams(eyeliner=0.9, lashes=0.8, contour=0.5, highlight=0.5, eyeshadow=0.5)
+    engine = Engine("gl", gl_context="current", makeup=look)
+    engine.set_faces(faces)
+    ctx.enable(moderngl.BLEND)
+    ctx.blend_func = moderngl.ONE, moderngl.ONE
+    ctx.blend_equation = moderngl.FUNC_REVERSE_SUBTRACT
+    engine.process_texture(src.glo, dst.glo, w, h)
+    out = np.frombuffer(dst.read(), np.uint8).reshape(h, w, 4)
+    cpu = Engine("cpu", makeup=look)
+    cpu.set_faces(faces)
+    assert psnr(out, cpu.process(rgba)) >= 38
+    prog = ctx.program(vertex_shader="#version 330\nin vec2 p; void main() { gl_Position = vec4(p, 0.0, 1.0); }",
+                       fragment_shader="#version 330\nout vec4 c; void main() { c = vec4(0.25); }")
+    quad = ctx.buffer(np.array([-1, -1, 3, -1, -1, 3], np.float32).tobytes())
+    vao = ctx.vertex_array(prog, [(quad, "2f", "p")])
+    fbo = ctx.simple_framebuffer((4, 4))
+    fbo.use()
+    fbo.clear(0.5, 0.5, 0.5, 0.5)
+    vao.render()
+    # 0.5 - 0.25 = 0.25: neither added (0.75) nor max'd (0.5)
+    assert np.frombuffer(fbo.read(components=3), np.uint8)[:3].tolist() == [64, 64, 64]
 
 
 def test_a_designer_mask_replaces_the_bundled_one(tmp_path, face_scenes):  # noqa: F811
