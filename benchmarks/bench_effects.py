@@ -45,7 +45,12 @@ def _face_frame(width: int, height: int) -> np.ndarray:
     return frame
 
 
-def run(width: int = 1280, height: int = 720, repeats: int = 30, progress: bool = True) -> dict:
+def run(width: int = 1280, height: int = 720, repeats: int = 30, progress: bool = True,
+        renderer: str = "cpu") -> dict:
+    """``renderer="gl"`` times the OpenGL renderer instead (frame upload, the passes and the read-back into
+    ``out``, as ``Engine.process`` returns it); the targets are the CPU renderer's, reported beside."""
+    if renderer not in ("cpu", "gl"):
+        raise ValueError(f"renderer must be 'cpu' or 'gl', not {renderer!r}")
     cv2.setNumThreads(1)
     bgr = _face_frame(width, height)
     rgba = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGBA)
@@ -55,10 +60,12 @@ def run(width: int = 1280, height: int = 720, repeats: int = 30, progress: bool 
     landmarks = [f.landmarks for f in faces]
     iris_faces = meiyan.FaceTracker(iris=True).track(bgr)  # the contact lenses need the iris points
     out = np.empty_like(rgba)
+    renderer_names: set[str] = set()
 
     def engine(beauty: meiyan.BeautyParams | None = None, reshape: meiyan.ReshapeParams | None = None,
                preset: str | None = None, makeup: meiyan.MakeupParams | None = None) -> Callable[[], object]:
-        e = meiyan.Engine("cpu", beauty=beauty, reshape=reshape, makeup=makeup)
+        e = meiyan.Engine(renderer, beauty=beauty, reshape=reshape, makeup=makeup)
+        renderer_names.add(e.renderer_name)
         if preset is not None:
             p = meiyan.load_preset(preset)
             e.set_makeup(p.makeup)  # the makeup alone: beauty and reshape are timed above
@@ -103,6 +110,7 @@ def run(width: int = 1280, height: int = 720, repeats: int = 30, progress: bool 
                     "cpu_count": os.cpu_count(), "cpu_features": meiyan.cpu_features()},
         "versions": {"meiyan": meiyan.__version__, "opencv": cv2.__version__, "numpy": np.__version__},
         "frame": {"width": width, "height": height, "faces": len(faces)}, "repeats": repeats, "threads": 1,
+        "renderer": renderer, "renderer_names": sorted(renderer_names),
         "results": results,
         "targets": {
             "beauty_ms": {"target": TARGET_BEAUTY_MS, "measured": beauty_ms, "met": beauty_ms <= TARGET_BEAUTY_MS},
@@ -117,7 +125,8 @@ def run(width: int = 1280, height: int = 720, repeats: int = 30, progress: bool 
 
 def format_table(result: dict) -> str:
     bilateral = result["results"][-1]["ms"]
-    lines = ["| case | median ms | / cv2.bilateralFilter |", "|---|---|---|"]
+    lines = [f"renderer: {', '.join(result.get('renderer_names', ['cpu']))}", "",
+             "| case | median ms | / cv2.bilateralFilter |", "|---|---|---|"]
     for r in result["results"]:
         lines.append(f"| {r['name']} | {r['ms']:.2f} | {r['ms'] / bilateral:.2f} |")
     for key, t in result["targets"].items():
@@ -137,7 +146,8 @@ def plot(result: dict, path: Path) -> None:
     ax.axvline(TARGET_BEAUTY_MS, color="red", linestyle="--", label=f"target {TARGET_BEAUTY_MS} ms")
     ax.set_yticks(np.arange(len(names)), names)
     ax.set_xlabel("median ms, one thread")
-    ax.set_title(f"face effects at {result['frame']['width']}x{result['frame']['height']} ({result['commit']})")
+    ax.set_title(f"face effects at {result['frame']['width']}x{result['frame']['height']}, "
+                 f"{result.get('renderer', 'cpu')} renderer ({result['commit']})")
     ax.legend()
     fig.tight_layout()
     save_figure(fig, path)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 
@@ -124,3 +125,36 @@ def test_corrupt_and_missing_files(tmp_path):
     with pytest.raises(ValueError):
         engine.set_filter(bad)
     assert engine.filter == "film"  # unchanged after the failure
+
+
+LOCALE_CHILD = """
+import locale, sys
+import numpy as np
+import meiyan
+for name in ("de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "ru_RU.UTF-8"):
+    try:
+        locale.setlocale(locale.LC_NUMERIC, name)
+        break
+    except locale.Error:
+        pass
+else:
+    print("no comma-decimal locale")
+    sys.exit(3)
+assert locale.localeconv()["decimal_point"] == ","
+np.save(sys.stdout.buffer, np.stack([meiyan.load_filter(n).table for n in meiyan.filter_names()]))
+pkg = meiyan.effects.load("sunglasses")  # its manifest's numbers go through the same reader
+print(len(pkg.elements), file=sys.stderr)
+"""
+
+
+def test_numbers_read_the_same_under_a_comma_decimal_locale():
+    """An app that calls setlocale(LC_NUMERIC, "de_DE") still gets the same LUTs and packages: the
+    core reads '.' as the decimal point whatever the C locale (strtof had stopped at the '.')."""
+    r = subprocess.run([sys.executable, "-c", LOCALE_CHILD], capture_output=True)
+    if r.returncode == 3:
+        pytest.skip("no comma-decimal locale installed (apt-get install locales-all)")
+    assert r.returncode == 0, r.stderr.decode()
+    tables = np.load(io.BytesIO(r.stdout))
+    expected = np.stack([meiyan.load_filter(n).table for n in meiyan.filter_names()])
+    np.testing.assert_array_equal(tables, expected)
+    assert int(r.stderr.decode().strip().splitlines()[-1]) == len(meiyan.effects.load("sunglasses").elements)

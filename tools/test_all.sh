@@ -11,7 +11,7 @@ step() { printf '\n=== %s (%ss)\n' "$1" "$SECONDS"; }
 step "system packages"
 if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
   need=()
-  for p in g++ cmake ninja-build python3-venv libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 libegl-dev libgles-dev glslang-tools xvfb x11-apps libgl1 libglx-mesa0 \
+  for p in g++ cmake ninja-build python3-venv libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 libegl-dev libgles-dev glslang-tools xvfb x11-apps libgl1 libglx-mesa0 locales-all \
            g++-aarch64-linux-gnu qemu-user valgrind; do
     dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
   done

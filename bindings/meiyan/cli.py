@@ -214,7 +214,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.suite == "image":
         result = bench.run(width=args.width, height=args.height, repeats=args.repeats)
     elif args.suite == "effects":
-        result = bench.run(repeats=args.repeats, progress=not args.quiet)
+        result = bench.run(repeats=args.repeats, progress=not args.quiet, renderer=args.renderer)
     elif args.suite == "nn":
         result = bench.run(models_dir=args.models, rounds=args.rounds, progress=not args.quiet, threads=args.threads)
     elif args.suite == "pipeline":
@@ -305,6 +305,8 @@ def parser() -> argparse.ArgumentParser:
     be.add_argument("--json", help="write the results as JSON")
     be.add_argument("--plot", help="write a PNG bar chart of the medians")
     be.add_argument("--repeats", type=int, default=30)
+    be.add_argument("--renderer", choices=("cpu", "gl"), default="cpu",
+                    help="time this renderer (gl: upload, passes and read-back; the targets are the CPU's)")
     be.add_argument("--quiet", action="store_true", help="no progress bar")
     be.set_defaults(fn=cmd_bench)
     bn = bsub.add_parser("nn", help="every model, one thread: native engine against onnxruntime and litert")

@@ -1,4 +1,5 @@
 // Colour effects, the engine and the C API, on the CPU renderer and (where EGL works) the GL one.
+#include <clocale>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -8,7 +9,9 @@
 
 #include "check.h"
 #include "fixtures.h"
+#include "core/decimal.h"
 #include "core/error.h"
+#include "core/json.h"
 #include "effects/color/lut3d.h"
 #include "engine/engine.h"
 #include "meiyan/meiyan.h"
@@ -173,6 +176,63 @@ TEST_CASE("GL renderer matches the CPU renderer (when EGL works here)") {
         CHECK(psnr(a, b) >= 40.0);
     }
     std::printf("  %s\n", gl->renderer_name().c_str());
+}
+
+namespace {
+
+void check_decimal_numbers() {
+    using meiyan::parse_decimal;
+    double d = 0;
+    const std::string a = "-12.5e-1x";
+    CHECK(parse_decimal(a.data(), a.data() + a.size(), d) == a.data() + 8);
+    CHECK_EQ(d, -1.25);
+    const std::string b = "+.5";
+    CHECK(parse_decimal(b.data(), b.data() + b.size(), d) == b.data() + 3);
+    CHECK_EQ(d, 0.5);
+    const std::string c = "7e+";  // the exponent has no digits: the number is "7"
+    CHECK(parse_decimal(c.data(), c.data() + c.size(), d) == c.data() + 1);
+    CHECK_EQ(d, 7.0);
+    for (const char* bad : {"", ".", "-", "e5", " 1", "inf", "nan", ",5"}) {
+        CHECK(parse_decimal(bad, bad + std::strlen(bad), d) == nullptr);
+    }
+    const std::string big = "1e400";
+    CHECK(parse_decimal(big.data(), big.data() + big.size(), d) == big.data() + big.size());
+    CHECK(std::isinf(d));
+    const auto v = meiyan::json::parse("{\"a\": 0.25, \"b\": [1e3, -0.5, 2]}");
+    CHECK_EQ(v.find("a")->number, 0.25);
+    CHECK_EQ(v.find("b")->items[0].number, 1000.0);
+    CHECK_EQ(v.find("b")->items[1].number, -0.5);
+    CHECK_EQ(code_of([] { meiyan::json::parse("{\"a\": 1e400}"); }), MEIYAN_ERROR_CORRUPT_DATA);
+    // a 2x2x2 LUT that halves red: the 0.5 entries must be read as one half
+    std::string cube = "LUT_3D_SIZE 2\nDOMAIN_MIN 0.0 0.0 0.0\n";
+    for (int bl = 0; bl < 2; ++bl)
+        for (int g = 0; g < 2; ++g)
+            for (int r = 0; r < 2; ++r) cube += std::string(r ? "0.5" : "0.0") + (g ? " 1.0" : " 0.0") + (bl ? " 1.0\n" : " 0.0\n");
+    const auto lut = Lut3D::parse_cube(cube);
+    const float in[3] = {1.0f, 0.0f, 0.0f};
+    float out[3] = {};
+    lut.sample(in, out);
+    CHECK_NEAR(out[0], 0.5f, 1e-6f);
+}
+
+}  // namespace
+
+TEST_CASE("numbers are read with '.' whatever the C locale (JSON manifests, .cube LUTs)") {
+    const std::string old = std::setlocale(LC_NUMERIC, nullptr);
+    check_decimal_numbers();  // the "C" locale
+    bool comma = false;
+    for (const char* name : {"de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "ru_RU.UTF-8", "nl_NL.UTF-8"}) {
+        if (std::setlocale(LC_NUMERIC, name) != nullptr && std::strcmp(std::localeconv()->decimal_point, ",") == 0) {
+            comma = true;
+            break;
+        }
+    }
+    if (comma) {
+        check_decimal_numbers();
+    } else {
+        std::printf("  (no comma-decimal locale installed, e.g. apt-get install locales-all: C locale only)\n");
+    }
+    std::setlocale(LC_NUMERIC, old.c_str());
 }
 
 TEST_MAIN()

@@ -2,9 +2,7 @@
 
 #include <cmath>
 #include <cstring>
-#include <locale>
-#include <sstream>
-
+#include "core/decimal.h"
 #include "core/error.h"
 
 namespace meiyan {
@@ -192,12 +190,8 @@ private:
         }
         const std::size_t n = static_cast<std::size_t>(p_ - start);
         if (n > 64) error("number too long");
-        // The classic locale: the decimal point is '.' whatever the process's locale says.
-        std::istringstream in(std::string(start, n));
-        in.imbue(std::locale::classic());
         double d = 0;
-        in >> d;
-        if (in.fail() || !std::isfinite(d)) error("number out of range");
+        if (parse_decimal(start, p_, d) != p_ || !std::isfinite(d)) error("number out of range");
         return d;
     }
 

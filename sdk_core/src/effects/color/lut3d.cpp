@@ -1,13 +1,13 @@
 #include "effects/color/lut3d.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
+#include "core/decimal.h"
 #include "core/error.h"
 
 namespace meiyan {
@@ -21,19 +21,26 @@ constexpr int kMaxLutSize = 256;
 }
 
 // Parses exactly `count` finite floats from `rest`; anything else on the line is an error.
+// Numbers read with '.' as the decimal point whatever the C locale (parse_decimal).
 void parse_floats(std::string_view rest, float* out, int count, int line) {
-    std::string buf(rest);
-    const char* p = buf.c_str();
+    const char* p = rest.data();
+    const char* const last = rest.data() + rest.size();
+    auto skip_blank = [&] {
+        while (p != last && (*p == ' ' || *p == '\t' || *p == '\r')) ++p;
+    };
     for (int i = 0; i < count; ++i) {
-        char* end = nullptr;
-        errno = 0;
-        const float v = std::strtof(p, &end);
-        if (end == p || errno == ERANGE || !std::isfinite(v)) corrupt(line, "expected " + std::to_string(count) + " numbers");
+        skip_blank();
+        double d = 0;
+        const char* end = parse_decimal(p, last, d);
+        const auto v = static_cast<float>(d);
+        if (end == nullptr || (end != last && *end != ' ' && *end != '\t' && *end != '\r') || !std::isfinite(v)) {
+            corrupt(line, "expected " + std::to_string(count) + " numbers");
+        }
         out[i] = v;
         p = end;
     }
-    while (*p == ' ' || *p == '\t' || *p == '\r') ++p;
-    if (*p != '\0') corrupt(line, "unexpected text after the numbers");
+    skip_blank();
+    if (p != last) corrupt(line, "unexpected text after the numbers");
 }
 
 // Quotes untrusted text for an error message: printable ASCII kept, anything else as \xNN.
