@@ -125,3 +125,18 @@ def test_bench_effects_writes_json_and_plot(tmp_path, monkeypatch):
     assert {"beauty_ms", "makeup_preset_ms", "background_blur_ms"} <= set(result["targets"])
     assert result["background"]["segmenter_run_ms"] > result["background"]["segmenter_refine_ms"] > 0
     assert png.stat().st_size > 1000
+    assert result["renderer"] == "cpu" and result["renderer_names"] == ["cpu"]
+
+
+def test_bench_effects_on_the_gl_renderer(tmp_path, monkeypatch, gl_available):
+    from .conftest import ROOT
+
+    monkeypatch.chdir(ROOT)
+    js = tmp_path / "bench_gl.json"
+    assert main(["bench", "effects", "--renderer", "gl", "--json", str(js), "--repeats", "1", "--quiet"]) == 0
+    result = json.loads(js.read_text())
+    assert result["renderer"] == "gl"
+    assert len(result["renderer_names"]) == 1 and result["renderer_names"][0].startswith("GL: ")
+    assert all(r["ms"] > 0 for r in result["results"])
+    with pytest.raises(SystemExit):  # argparse: not a renderer
+        main(["bench", "effects", "--renderer", "vulkan"])
