@@ -60,7 +60,7 @@ def test_c_api_tracks_faces_like_the_python_api(lib):
     from model_export.data import load_images
 
     photo = load_images(("breakingbad",))[0].image
-    assert lib.meiyan_abi_version() == 6
+    assert lib.meiyan_abi_version() == 7
     engine = ctypes.c_void_p()
     assert lib.meiyan_engine_create(None, ctypes.byref(engine)) == 0
     try:
@@ -297,5 +297,97 @@ def test_c_api_beauty_and_makeup_match_python(lib):
         expected = py.process(photo)
         assert not np.array_equal(out, photo)
         assert np.abs(out.astype(int) - expected.astype(int)).max() <= 2
+    finally:
+        lib.meiyan_engine_destroy(engine)
+
+
+class TrackerOptions(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_uint32), ("smoothing", ctypes.c_int32), ("min_cutoff", ctypes.c_float),
+                ("beta", ctypes.c_float), ("rotation_sweep", ctypes.c_int32), ("redetect_interval", ctypes.c_int32),
+                ("tile_search", ctypes.c_int32), ("tile_runs_per_frame", ctypes.c_int32)]
+
+
+def test_c_api_tracker_options(lib):
+    """meiyan_engine_set_tracker_options (ABI 7): what Python's FaceTracker takes as keywords, before or
+    after meiyan_engine_enable_faces: a 64-px face at 1280x720 is found with the tile search and not
+    without it (as in Python), raw landmarks without smoothing, and every bad value refused by name."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import bench_tracking
+
+    from model_export.data import load_images
+
+    lib.meiyan_tracker_options_init.argtypes = [ctypes.POINTER(TrackerOptions)]
+    lib.meiyan_engine_set_tracker_options.argtypes = [ctypes.c_void_p, ctypes.POINTER(TrackerOptions)]
+    lib.meiyan_engine_set_frame_time.argtypes = [ctypes.c_void_p, ctypes.c_double]
+    models = str(ROOT / "models").encode()
+    photo = load_images(("lenna",))[0]
+    small = bench_tracking.placed(photo, 64, 430, 200).image
+    defaults = TrackerOptions()
+    lib.meiyan_tracker_options_init(ctypes.byref(defaults))
+    assert (defaults.struct_size, defaults.smoothing, defaults.rotation_sweep, defaults.redetect_interval,
+            defaults.tile_search, defaults.tile_runs_per_frame) == (32, 1, 1, 30, 1, 2)
+    assert (defaults.min_cutoff, defaults.beta) == (1.0, 40.0)
+
+    def run(frames: list[np.ndarray], options: TrackerOptions | None, before: bool) -> list[np.ndarray]:
+        engine = ctypes.c_void_p()
+        assert lib.meiyan_engine_create(None, ctypes.byref(engine)) == 0
+        try:
+            if options is not None and before:
+                assert lib.meiyan_engine_set_tracker_options(engine, ctypes.byref(options)) == 0
+            assert lib.meiyan_engine_enable_faces(engine, models, 4) == 0, lib.meiyan_last_error()
+            if options is not None and not before:
+                assert lib.meiyan_engine_set_tracker_options(engine, ctypes.byref(options)) == 0
+            faces = (Face * 4)()
+            for f in faces:
+                f.struct_size = ctypes.sizeof(Face)
+            count = ctypes.c_int32()
+            for i, frame in enumerate(frames):
+                out = np.empty_like(frame)
+                assert lib.meiyan_engine_set_frame_time(engine, i / 30) == 0
+                assert lib.meiyan_engine_process(engine, bgr_image(frame), bgr_image(out)) == 0
+            assert lib.meiyan_engine_faces(engine, faces, 4, ctypes.byref(count)) == 0
+            return [np.ctypeslib.as_array(f.landmarks).reshape(468, 3).copy() for f in faces[: count.value]]
+        finally:
+            lib.meiyan_engine_destroy(engine)
+
+    no_tiles = TrackerOptions()
+    lib.meiyan_tracker_options_init(ctypes.byref(no_tiles))
+    no_tiles.tile_search = 0
+    assert len(meiyan.FaceTracker(tile_search=False).track(small, timestamp=0.0)) == 0
+    assert len(meiyan.FaceTracker().track(small, timestamp=0.0)) == 1
+    assert len(run([small], None, True)) == 1
+    assert len(run([small], no_tiles, True)) == 0
+    assert len(run([small], no_tiles, False)) == 0  # applied to the tracker already enabled
+
+    # smoothing off: the second frame's landmarks are the network's, as Python's smoothing=False gives them
+    frames = [photo.image, np.roll(photo.image, 6, axis=1)]
+    raw = TrackerOptions()
+    lib.meiyan_tracker_options_init(ctypes.byref(raw))
+    raw.smoothing = 0
+    py_raw = meiyan.FaceTracker(smoothing=False)
+    py_smooth = meiyan.FaceTracker()
+    for i, frame in enumerate(frames):
+        want_raw = py_raw.track(frame, timestamp=i / 30)[0].landmarks
+        want_smooth = py_smooth.track(frame, timestamp=i / 30)[0].landmarks
+    assert np.abs(want_raw[:, :2] - want_smooth[:, :2]).max() > 0.5  # the case tells them apart
+    assert np.abs(run(frames, raw, False)[0][:, :2] - want_raw[:, :2]).max() < 0.01
+    assert np.abs(run(frames, None, False)[0][:, :2] - want_smooth[:, :2]).max() < 0.01
+
+    engine = ctypes.c_void_p()
+    assert lib.meiyan_engine_create(None, ctypes.byref(engine)) == 0
+    try:
+        for field, value, word in (("smoothing", 2, b"smoothing"), ("tile_search", -1, b"tile_search"),
+                                   ("min_cutoff", float("nan"), b"min_cutoff"), ("min_cutoff", 0.0, b"min_cutoff"),
+                                   ("beta", float("inf"), b"beta"), ("redetect_interval", 0, b"redetect_interval"),
+                                   ("tile_runs_per_frame", 1001, b"tile_runs_per_frame"),
+                                   ("struct_size", 28, b"struct_size")):
+            bad = TrackerOptions()
+            lib.meiyan_tracker_options_init(ctypes.byref(bad))
+            setattr(bad, field, value)
+            assert lib.meiyan_engine_set_tracker_options(engine, ctypes.byref(bad)) == 1, field  # INVALID_ARGUMENT
+            assert word in lib.meiyan_last_error(), (field, lib.meiyan_last_error())
+        assert lib.meiyan_engine_set_tracker_options(engine, None) == 1
     finally:
         lib.meiyan_engine_destroy(engine)

@@ -186,7 +186,7 @@ def test_c_api_contacts() -> None:
     lib.meiyan_makeup_params_init_sized.argtypes = [ctypes.c_void_p, ctypes.c_uint32]
     lib.meiyan_engine_set_makeup.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
     lib.meiyan_engine_destroy.argtypes = [ctypes.c_void_p]
-    assert lib.meiyan_abi_version() == 6 and ctypes.sizeof(MakeupParamsV6) == 188
+    assert lib.meiyan_abi_version() >= 6 and ctypes.sizeof(MakeupParamsV6) == 188
     m = MakeupParamsV6()
     lib.meiyan_makeup_params_init_sized(ctypes.byref(m), ctypes.sizeof(m))
     assert m.struct_size == 188 and m.contacts.blend == 2 and m.contacts.intensity == 0.0

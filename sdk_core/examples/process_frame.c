@@ -22,6 +22,7 @@ int main(void) {
     meiyan_engine* engine = NULL;
     meiyan_color_params color;
     meiyan_makeup_params makeup;
+    meiyan_tracker_options tracking;
     static uint8_t liner[16 * 16];
     meiyan_image in, out;
     meiyan_status s;
@@ -118,6 +119,20 @@ int main(void) {
     if (s != MEIYAN_OK) return fail("meiyan_engine_set_makeup_mask", s);
     s = meiyan_engine_set_makeup(engine, &makeup);
     if (s != MEIYAN_OK) return fail("meiyan_engine_set_makeup", s);
+
+    /* Tracker options (ABI 7), set before meiyan_engine_enable_faces or after it: here, raw landmarks
+     * and no tile search (a cheaper first frame; faces below ~1/8 of the frame may then be missed). */
+    meiyan_tracker_options_init(&tracking);
+    tracking.smoothing = 0;
+    tracking.tile_search = 0;
+    s = meiyan_engine_set_tracker_options(engine, &tracking);
+    if (s != MEIYAN_OK) return fail("meiyan_engine_set_tracker_options", s);
+    tracking.redetect_interval = 0;
+    if (meiyan_engine_set_tracker_options(engine, &tracking) != MEIYAN_ERROR_INVALID_ARGUMENT) {
+        fprintf(stderr, "redetect_interval 0 was not rejected\n");
+        return 1;
+    }
+    printf("rejected as expected: %s\n", meiyan_last_error());
 
     meiyan_engine_destroy(engine);
     printf("ok\n");

@@ -29,7 +29,7 @@
 extern "C" {
 #endif
 
-#define MEIYAN_ABI_VERSION 6
+#define MEIYAN_ABI_VERSION 7
 
 typedef enum meiyan_status {
     MEIYAN_OK = 0,
@@ -353,6 +353,30 @@ MEIYAN_API meiyan_status meiyan_engine_face_iris(const meiyan_engine* engine, in
 /* (ABI 5) Iris points on (1) or off (0, the default: two more network runs a face). May be called before
  * or after meiyan_engine_enable_faces; kept across it. */
 MEIYAN_API meiyan_status meiyan_engine_set_iris(meiyan_engine* engine, int32_t enabled);
+
+/* (ABI 7) How the tracker follows faces and looks for new ones: what Python's FaceTracker takes as
+ * keyword arguments. meiyan_tracker_options_init gives the defaults (the behaviour before ABI 7). */
+typedef struct meiyan_tracker_options {
+    uint32_t struct_size;
+    int32_t smoothing;           /* 1 (default): One-Euro filtered landmarks; 0: as the network gives them */
+    float min_cutoff;            /* One-Euro cut-off of a still face, Hz, > 0 (default 1; lower: smoother, more lag) */
+    float beta;                  /* One-Euro speed coefficient, >= 0 (default 40; higher: less lag on motion) */
+    int32_t rotation_sweep;      /* 1 (default): with no face seen, the detector also tries 90/180/270 degrees */
+    int32_t redetect_interval;   /* frames between looks for new faces while fewer than max_faces are tracked,
+                                    1..100000 (default 30) */
+    int32_t tile_search;         /* 1 (default): the detector also searches overlapping tiles for small faces
+                                    (see meiyan_engine_enable_faces); 0: the whole frame only (cheaper first frame) */
+    int32_t tile_runs_per_frame; /* tiles searched per look after the first frame, 0..1000 (default 2; 0: all) */
+} meiyan_tracker_options;
+
+MEIYAN_API void meiyan_tracker_options_init(meiyan_tracker_options* options);
+/* (ABI 7) Sets the tracker options of this engine: applied to a tracker already enabled (it keeps its
+ * faces; tile_search then matters from the next look for new faces) and to every later
+ * meiyan_engine_enable_faces*. Out-of-range or non-finite values, flags other than 0 and 1, or a
+ * struct_size below sizeof(meiyan_tracker_options): MEIYAN_ERROR_INVALID_ARGUMENT naming the field,
+ * and the engine keeps its previous options. */
+MEIYAN_API meiyan_status meiyan_engine_set_tracker_options(meiyan_engine* engine,
+                                                           const meiyan_tracker_options* options);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -45,6 +45,9 @@ static_assert(offsetof(meiyan_color_params, brightness) == 4 && sizeof(meiyan_co
 static_assert(offsetof(meiyan_background_params, blur) == 8 && offsetof(meiyan_background_params, feather) == 24 &&
                   offsetof(meiyan_background_params, image) == (sizeof(void*) == 8 ? 32 : 28),
               "meiyan_background_params layout changed");
+static_assert(sizeof(meiyan_tracker_options) == 32 && offsetof(meiyan_tracker_options, min_cutoff) == 8 &&
+                  offsetof(meiyan_tracker_options, tile_runs_per_frame) == 28,
+              "meiyan_tracker_options layout is part of the ABI");
 static_assert(offsetof(meiyan_face, landmarks) == 12 && offsetof(meiyan_face, roi) == 12 + 468 * 3 * 4 &&
                   offsetof(meiyan_face, expressions_active) == sizeof(meiyan_face) - 4,
               "meiyan_face layout changed");
@@ -369,7 +372,7 @@ meiyan_status meiyan_engine_enable_faces(meiyan_engine* engine, const char* mode
     return guarded([&] {
         meiyan::Engine& e = engine_of(engine);
         require_ptr(models_dir, "models_dir");
-        meiyan::face::TrackerOptions options;
+        meiyan::face::TrackerOptions options = e.tracker_options();
         options.max_faces = max_faces;
         e.enable_face_tracking(models_dir, options);
     });
@@ -383,9 +386,43 @@ meiyan_status meiyan_engine_enable_faces_mesh(meiyan_engine* engine, const char*
         require_ptr(mesh, "mesh");
         const std::string m = mesh;
         meiyan::require(m == "full" || m == "lite", "mesh must be \"full\" or \"lite\", got \"" + m + "\"");
-        meiyan::face::TrackerOptions options;
+        meiyan::face::TrackerOptions options = e.tracker_options();
         options.max_faces = max_faces;
         e.enable_face_tracking(models_dir, options, m == "lite" ? "face_landmark_lite" : "face_landmark");
+    });
+}
+
+void meiyan_tracker_options_init(meiyan_tracker_options* options) {
+    if (!options) return;
+    const meiyan::face::TrackerOptions d;
+    *options = meiyan_tracker_options{};
+    options->struct_size = sizeof(meiyan_tracker_options);
+    options->smoothing = d.smoothing ? 1 : 0;
+    options->min_cutoff = d.one_euro.min_cutoff;
+    options->beta = d.one_euro.beta;
+    options->rotation_sweep = d.rotation_sweep ? 1 : 0;
+    options->redetect_interval = d.redetect_interval;
+    options->tile_search = d.tile_search ? 1 : 0;
+    options->tile_runs_per_frame = d.tile_runs_per_frame;
+}
+
+meiyan_status meiyan_engine_set_tracker_options(meiyan_engine* engine, const meiyan_tracker_options* options) {
+    return guarded([&] {
+        meiyan::Engine& e = engine_of(engine);
+        require_struct(options, options ? options->struct_size : 0, sizeof(meiyan_tracker_options), "options");
+        auto flag = [](int32_t v, const char* name) {
+            meiyan::require(v == 0 || v == 1, std::string("options->") + name + " must be 0 or 1, got " + std::to_string(v));
+            return v == 1;
+        };
+        meiyan::face::TrackerOptions o = e.tracker_options();
+        o.smoothing = flag(options->smoothing, "smoothing");
+        o.rotation_sweep = flag(options->rotation_sweep, "rotation_sweep");
+        o.tile_search = flag(options->tile_search, "tile_search");
+        o.one_euro.min_cutoff = options->min_cutoff;
+        o.one_euro.beta = options->beta;
+        o.redetect_interval = options->redetect_interval;
+        o.tile_runs_per_frame = options->tile_runs_per_frame;
+        e.set_tracker_options(o);
     });
 }
 

@@ -87,6 +87,24 @@ void Engine::set_iris(bool on) {
     iris_ = on;
 }
 
+void Engine::set_tracker_options(const face::TrackerOptions& options) {
+    face::validate_options(options);
+    auto behaviour = [&](face::TrackerOptions& o) {
+        o.smoothing = options.smoothing;
+        o.one_euro = options.one_euro;
+        o.rotation_sweep = options.rotation_sweep;
+        o.redetect_interval = options.redetect_interval;
+        o.tile_search = options.tile_search;
+        o.tile_runs_per_frame = options.tile_runs_per_frame;
+    };
+    if (tracker_) {
+        face::TrackerOptions o = tracker_->options();
+        behaviour(o);
+        tracker_->set_options(o);
+    }
+    behaviour(tracker_options_);
+}
+
 void Engine::set_threads(int threads) {
     require(threads >= 0 && threads <= 64, "threads must be in 0..64 (0: one per core), got " + std::to_string(threads));
     if (tracker_) {

@@ -93,6 +93,12 @@ public:
     // default: two more network runs a face. Kept across enable_face_tracking() calls.
     void set_iris(bool on);
     bool iris() const { return iris_; }
+    // How the tracker follows and looks for faces (the C API's meiyan_tracker_options): smoothing,
+    // One-Euro parameters, rotation sweep, redetect interval, tile search. Validated first (the old
+    // options stay on error); applied to the live tracker (its max_faces, threads and iris kept) and
+    // kept for the callers that build the next enable_face_tracking() options from tracker_options().
+    void set_tracker_options(const face::TrackerOptions& options);
+    const face::TrackerOptions& tracker_options() const { return tracker_options_; }
 
     // `out` has the size of `in`; formats may differ; both may view the same memory.
     void process(const ImageView& in, const ImageView& out);
@@ -108,6 +114,7 @@ private:
     int camera_rotation_ = 0;
     int threads_ = 1;
     bool iris_ = false;
+    face::TrackerOptions tracker_options_;
     StickerAnimator animator_;
     PersonMaskSource masks_;
     double next_time_ = 0;

@@ -248,17 +248,26 @@ FaceTracker::FaceTracker(FaceNetworks networks, const TrackerOptions& options) :
     set_options(options);
 }
 
-void FaceTracker::set_options(const TrackerOptions& o) {
-    require(o.max_faces >= 1 && o.max_faces <= 16, "max_faces must be in 1..16");
+void validate_options(const TrackerOptions& o) {
+    require(o.max_faces >= 1 && o.max_faces <= 16, "max_faces must be in 1..16, got " + std::to_string(o.max_faces));
     require(o.min_presence >= 0 && o.min_presence <= 1, "min_presence must be in 0..1");
-    require(o.redetect_interval >= 1, "redetect_interval must be at least 1");
+    require(o.redetect_interval >= 1 && o.redetect_interval <= 100000,
+            "redetect_interval must be in 1..100000, got " + std::to_string(o.redetect_interval));
     require(o.roi_scale >= 1 && o.roi_scale <= 3, "roi_scale must be in 1..3");
     require(o.threads >= 0 && o.threads <= 64, "threads must be in 0..64 (0: one per core)");
+    require(o.tile_runs_per_frame >= 0 && o.tile_runs_per_frame <= 1000,
+            "tile_runs_per_frame must be in 0..1000 (0: every tile), got " + std::to_string(o.tile_runs_per_frame));
+    const auto finite_positive = [](float v) { return std::isfinite(v) && v > 0; };
+    require(finite_positive(o.one_euro.min_cutoff), "min_cutoff must be a finite value > 0");
+    require(std::isfinite(o.one_euro.beta) && o.one_euro.beta >= 0, "beta must be a finite value >= 0");
+    require(finite_positive(o.one_euro.d_cutoff), "d_cutoff must be a finite value > 0");
+}
+
+void FaceTracker::set_options(const TrackerOptions& o) {
+    validate_options(o);
     for (Network* net : {nets_.detector.get(), nets_.detector_full_range.get(), nets_.mesh.get(), nets_.iris.get()}) {
         if (net != nullptr) net->set_threads(o.threads);
     }
-    require(o.one_euro.min_cutoff > 0 && o.one_euro.beta >= 0 && o.one_euro.d_cutoff > 0,
-            "One Euro parameters must be positive");
     options_ = o;
     if (static_cast<int>(tracks_.size()) > o.max_faces) tracks_.resize(static_cast<std::size_t>(o.max_faces));
 }

@@ -67,6 +67,9 @@ struct TrackerOptions {
     int tile_runs_per_frame = 2;
 };
 
+// Every field in range (MEIYAN_ERROR_INVALID_ARGUMENT naming the first that is not).
+void validate_options(const TrackerOptions& options);
+
 struct TrackerStats {
     long frames = 0;
     long detector_runs = 0;
