@@ -183,10 +183,22 @@ def test_unreadable_files_are_plain_messages(tmp_path):
 
 
 def test_no_display_suggests_headless_or_xvfb():
+    # without the window's packages the demo first says to install them (the next test)
+    pytest.importorskip("glfw")
+    pytest.importorskip("moderngl")
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     out = run_demo("--input", str(CLIP), env=env)
     assert out.returncode == 2, out.stderr
     assert "no display" in out.stderr and "--headless" in out.stderr and "xvfb-run" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_missing_window_packages_are_named():
+    code = ("import sys; sys.modules['glfw'] = None; from meiyan.cli import main; "
+            f"sys.exit(main(['demo', '--input', {str(CLIP)!r}]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 2, out.stderr
+    assert "needs glfw and moderngl" in out.stderr and "meiyan[demo]" in out.stderr and "--headless" in out.stderr
     assert "Traceback" not in out.stderr
 
 
