@@ -2,7 +2,7 @@
 // must either validate -- and then parse, take images and draw on a face without a memory error --
 // or come back with problems; parse() of an input validate() rejected must throw CORRUPT_DATA.
 // Seeds: the bundled packages' manifest.json files (bindings/meiyan/data/effects/*/manifest.json).
-//   build/fuzz/manifest_fuzzer -max_total_time=60 build/fuzz/corpus-manifest bindings/meiyan/data/effects/*/
+//   build/fuzz/fuzz/manifest_fuzzer -max_total_time=60 build/fuzz/corpus-manifest bindings/meiyan/data/effects/*/
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>

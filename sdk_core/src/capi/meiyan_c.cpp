@@ -301,6 +301,7 @@ meiyan_status meiyan_engine_set_beauty(meiyan_engine* engine, const meiyan_beaut
     });
 }
 
+extern "C++" {  // C++ helpers: C linkage cannot return a C++ type
 namespace {
 
 meiyan::MakeupLayer makeup_layer(const meiyan_makeup_layer& l, const char* name) {
@@ -315,6 +316,7 @@ meiyan::MakeupLayer makeup_layer(const meiyan_makeup_layer& l, const char* name)
 }
 
 }  // namespace
+}  // extern "C++"
 
 meiyan_status meiyan_engine_set_makeup(meiyan_engine* engine, const meiyan_makeup_params* params) {
     return guarded([&] {

@@ -162,7 +162,10 @@ void rasterise(const std::vector<FaceTriangles>& faces, const std::vector<std::p
                float scale, int ox, int oy, int width, int height, int channels, std::vector<uint8_t>& out) {
     const face::FaceTopology& topo = face::face_topology();
     for (const FaceTriangles& ft : faces) {
-        for (const auto& [t, bits] : ft.tris) {
+        for (const auto& entry : ft.tris) {
+            // named copies, not a structured binding: C++17 lets no lambda capture one (GCC allows it)
+            const auto t = entry.first;
+            const auto bits = entry.second;
             const std::uint16_t* tri = topo.triangles[static_cast<std::size_t>(t)];
             FacePoint p[3];
             for (int k = 0; k < 3; ++k) {
