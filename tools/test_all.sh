@@ -11,7 +11,7 @@ step() { printf '\n=== %s (%ss)\n' "$1" "$SECONDS"; }
 step "system packages"
 if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
   need=()
-  for p in g++ cmake ninja-build python3-venv libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 libegl-dev libgles-dev glslang-tools xvfb x11-apps libgl1 libglx-mesa0 locales-all \
+  for p in g++ cmake ninja-build python3-venv libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 libegl-dev libgles-dev glslang-tools xvfb x11-apps libgl1 libglx-mesa0 locales-all clang \
            g++-aarch64-linux-gnu qemu-user valgrind; do
     dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
   done
@@ -33,6 +33,17 @@ cmake --build build/ci-release -j "$JOBS"
 cc -std=c99 -Wall -Wextra -pedantic -Werror sdk_core/examples/process_frame.c -Isdk_core/include \
   build/ci-release/libmeiyan.a -lstdc++ -ldl -lm -o build/ci-release/process_frame_c99
 build/ci-release/process_frame_c99
+
+step "C++ core: clang build, warnings as errors, tests (Android and iOS build with clang)"
+CLANGXX=$(command -v clang++ || ls /usr/bin/clang++-* 2>/dev/null | sort -V | tail -1 || true)
+if [ -n "$CLANGXX" ]; then
+  cmake -S sdk_core -B build/ci-clang -G Ninja -DCMAKE_BUILD_TYPE=Release -DMEIYAN_WERROR=ON \
+    -DCMAKE_CXX_COMPILER="$CLANGXX" -DCMAKE_C_COMPILER="${CLANGXX/clang++/clang}" >/dev/null
+  cmake --build build/ci-clang -j "$JOBS"
+  ctest --test-dir build/ci-clang --output-on-failure
+else
+  echo "skipped: clang not installed"
+fi
 
 step "C++ core: aarch64 cross build (NEON kernels), tests under qemu-aarch64"
 if command -v aarch64-linux-gnu-g++ >/dev/null && command -v qemu-aarch64 >/dev/null; then

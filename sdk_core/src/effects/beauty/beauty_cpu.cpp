@@ -106,24 +106,6 @@ void bilateral(const uint8_t* src, uint8_t* dst, int w, int h, Box box, int dx, 
     }
 }
 
-// Bilinear sample of a grid RGBA8 plane at grid coordinates (u, v), edges clamped; channels 0..n-1.
-inline void bilinear(const uint8_t* plane, int w, int h, float u, float v, int n, float* out) {
-    const float fu = std::floor(u), fv = std::floor(v);
-    const float ax = u - fu, ay = v - fv;
-    const int x0 = static_cast<int>(fu), y0 = static_cast<int>(fv);
-    const int xa = std::clamp(x0, 0, w - 1), xb = std::clamp(x0 + 1, 0, w - 1);
-    const int ya = std::clamp(y0, 0, h - 1), yb = std::clamp(y0 + 1, 0, h - 1);
-    const uint8_t* p00 = plane + 4 * (static_cast<std::size_t>(ya) * w + xa);
-    const uint8_t* p10 = plane + 4 * (static_cast<std::size_t>(ya) * w + xb);
-    const uint8_t* p01 = plane + 4 * (static_cast<std::size_t>(yb) * w + xa);
-    const uint8_t* p11 = plane + 4 * (static_cast<std::size_t>(yb) * w + xb);
-    for (int c = 0; c < n; ++c) {
-        const float top = p00[c] * kInv255 + (p10[c] * kInv255 - p00[c] * kInv255) * ax;
-        const float bottom = p01[c] * kInv255 + (p11[c] * kInv255 - p01[c] * kInv255) * ax;
-        out[c] = top + (bottom - top) * ay;
-    }
-}
-
 }  // namespace
 
 namespace beauty {
