@@ -158,3 +158,27 @@ def test_numbers_read_the_same_under_a_comma_decimal_locale():
     expected = np.stack([meiyan.load_filter(n).table for n in meiyan.filter_names()])
     np.testing.assert_array_equal(tables, expected)
     assert int(r.stderr.decode().strip().splitlines()[-1]) == len(meiyan.effects.load("sunglasses").elements)
+
+
+@pytest.mark.parametrize("name", meiyan.filter_names())
+def test_colour_grade_vector_pixels_equal_the_scalar_pixels(name, test_images):
+    """The AVX2 grade (8 pixels at a time, gathers for the curves and the LUT's corners) gives the scalar
+    pixel's bytes exactly: every bundled LUT, with and without saturation and tone curves, full and
+    partial intensity, on a width that leaves a scalar tail."""
+    if meiyan.simd_detected() != "avx2":
+        pytest.skip("no AVX2 here")
+    rng = np.random.default_rng(3)
+    images = [test_images["cube"], rng.integers(0, 256, (29, 37, 3), dtype=np.uint8)]
+    settings = [dict(filter=name), dict(filter=name, lut_intensity=0.6, saturation=0.4, contrast=0.3),
+                dict(filter=name, brightness=-0.2, warmth=0.5, saturation=-0.7), dict(saturation=0.5, whitening=0.3)]
+    try:
+        for kwargs in settings:
+            for img in images:
+                outs = []
+                for level in ("scalar", "avx2"):
+                    meiyan.simd_force(level)
+                    outs.append(Engine("cpu", **kwargs).process(img))
+                assert (outs[0] != img).any(), kwargs
+                assert np.array_equal(outs[0], outs[1]), (kwargs, int(np.abs(outs[0].astype(int) - outs[1]).max()))
+    finally:
+        meiyan.simd_force(meiyan.simd_detected())

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "effects/color/color_grade_simd.h"
+#include "image/image.h"
+
 namespace meiyan {
 
 namespace {
@@ -44,11 +47,23 @@ struct LutSampler {
     }
 };
 
+// The scalar pixel defines the results; on AVX2 CPUs groups of 8 pixels go through
+// grade_group8_avx2 (the same bytes) and the rest of each row through this loop.
 template <bool kSaturation, bool kLut>
-void grade_rows(const float (&curve)[3][256], float sat, const LutSampler* lut, float k, const ImageView& rgba) {
+void grade_rows(const float (&curve)[3][256], float sat, const LutSampler* lut, float k, const ImageView& rgba,
+                const color_detail::GradeParams& vector_params) {
+#if MEIYAN_COLOR_X86
+    const bool avx2 = simd_active() == SimdLevel::AVX2;
+#endif
     for (int y = 0; y < rgba.height; ++y) {
         uint8_t* row = rgba.data[0] + static_cast<std::ptrdiff_t>(y) * rgba.stride[0];
-        for (int x = 0; x < rgba.width; ++x) {
+        int x0 = 0;
+#if MEIYAN_COLOR_X86
+        if (avx2) {
+            for (; x0 + 8 <= rgba.width; x0 += 8) color_detail::grade_group8_avx2(vector_params, row + 4 * x0);
+        }
+#endif
+        for (int x = x0; x < rgba.width; ++x) {
             uint8_t* px = row + 4 * x;
             float rgb[3] = {curve[0][px[0]], curve[1][px[1]], curve[2][px[2]]};
             if (kSaturation) {
@@ -78,19 +93,28 @@ void color_grade_cpu(const ColorParams& params, const Lut3D* lut, const ImageVie
     const float sat = 1.0f + params.saturation;
     const bool use_sat = sat != 1.0f;
     const bool use_lut = lut != nullptr && params.lut_intensity > 0.0f;
+    color_detail::GradeParams vp;
+    vp.curve = curve;
+    vp.saturation = use_sat;
+    vp.sat = sat;
+    if (use_lut) {
+        vp.lut = lut->data().data();
+        vp.lut_size = lut->size();
+        vp.lut_intensity = params.lut_intensity;
+    }
     if (!use_lut) {
         if (use_sat) {
-            grade_rows<true, false>(curve, sat, nullptr, 0.0f, rgba);
+            grade_rows<true, false>(curve, sat, nullptr, 0.0f, rgba, vp);
         } else {
-            grade_rows<false, false>(curve, sat, nullptr, 0.0f, rgba);
+            grade_rows<false, false>(curve, sat, nullptr, 0.0f, rgba, vp);
         }
         return;
     }
     const LutSampler sampler(*lut);
     if (use_sat) {
-        grade_rows<true, true>(curve, sat, &sampler, params.lut_intensity, rgba);
+        grade_rows<true, true>(curve, sat, &sampler, params.lut_intensity, rgba, vp);
     } else {
-        grade_rows<false, true>(curve, sat, &sampler, params.lut_intensity, rgba);
+        grade_rows<false, true>(curve, sat, &sampler, params.lut_intensity, rgba, vp);
     }
 }
 
