@@ -513,4 +513,21 @@ TEST_CASE("contacts: iris ring minus the pupil, inside the eye openings; no iris
     CHECK(threw);
 }
 
+TEST_CASE("makeup mask grid: full resolution up to 360 px, at most 360 rows over the short side above") {
+    MakeupParams params;
+    params.lips.intensity = 0.5f;
+    struct Size {
+        int w, h, factor;
+    };
+    // (the factor above 719 px is what it was before the cap: half the beauty grid's reduction)
+    for (const Size s : {Size{320, 320, 1}, Size{640, 360, 1}, Size{854, 480, 2}, Size{960, 540, 2},
+                         Size{1024, 576, 2}, Size{1280, 720, 2}, Size{720, 1280, 2}, Size{1920, 1080, 3},
+                         Size{3840, 2160, 6}}) {
+        const MakeupGrid g = build_makeup_grid(params, {}, s.w, s.h);
+        CHECK_EQ(g.factor, s.factor);
+        CHECK(std::min(g.width, g.height) <= 360);
+        CHECK_EQ(g.width, (s.w + s.factor - 1) / s.factor);
+    }
+}
+
 int main() { return check::run_all(); }

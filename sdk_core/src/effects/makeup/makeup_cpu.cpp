@@ -46,7 +46,11 @@ MakeupGrid build_makeup_grid(const MakeupParams& params, const std::vector<FaceS
                              int frame_height) {
     using namespace face_regions;
     MakeupGrid g;
-    g.factor = std::max(1, beauty::reduction_factor(frame_width, frame_height) / 2);
+    // At most 360 grid rows over the short side (the 720p grid's share of the frame at every size), so
+    // the masks cost at most what they cost at 720p (half the beauty grid's reduction had left frames
+    // of 360-719 px at full resolution: 960x540 cost 1.4x and 1024x576 1.5x what 1280x720 did); the
+    // same factor as before at 720 px and above.
+    g.factor = std::max(1, (std::min(frame_width, frame_height) + 359) / 360);
     g.width = (frame_width + g.factor - 1) / g.factor;
     g.height = (frame_height + g.factor - 1) / g.factor;
     const int w = g.width, h = g.height;
