@@ -173,6 +173,48 @@ def test_a_lost_face_is_found_again_as_soon_as_it_shows(photos):
     assert tracker.stats["detector_frames"] <= 1 + 8
 
 
+def test_a_face_found_again_keeps_its_id(photos):
+    """A face lost for a moment (covered) and found again where it was within 2 s keeps its id, so its
+    effects' state (sticker triggers) carries on; the other face's id never changes; a face found where
+    none was lost, or after 2 s, gets a new id."""
+    tiles = [face_tile(photos[n]) for n in ("lenna", "takeo")]
+    frame = np.hstack(tiles)
+    covered = frame.copy()
+    covered[:, :400] = 90
+
+    def ids(faces) -> list[int]:  # left face first
+        return [f.id for f in sorted(faces, key=lambda f: f.roi[0])]
+
+    tracker = meiyan.FaceTracker(max_faces=4)
+    first = ids(tracker.track(frame, timestamp=0.0))
+    assert len(first) == 2 and first[0] != first[1]
+    for i in range(1, 12):  # lenna covered for 10 frames (a third of a second)
+        assert ids(tracker.track(covered, timestamp=i / 30)) == [first[1]]
+    assert ids(tracker.track(frame, timestamp=12 / 30)) == first
+
+    # covered for 2.5 s: lenna comes back as a new face
+    late = meiyan.FaceTracker(max_faces=4)
+    first = ids(late.track(frame, timestamp=0.0))
+    for i in range(1, 76):
+        late.track(covered, timestamp=i / 30)
+    again: list[int] = []
+    for i in range(76, 110):  # found at the next periodic look for new faces
+        again = ids(late.track(frame, timestamp=i / 30))
+        if len(again) == 2:
+            break
+    assert len(again) == 2 and again[1] == first[1] and again[0] not in first
+
+    # lost on the left, a face appears on the right of an empty scene: not the lost face
+    swap = meiyan.FaceTracker(max_faces=4)
+    left_only = frame.copy()
+    left_only[:, 400:] = 90
+    right_only = covered
+    (a,) = swap.track(left_only, timestamp=0.0)
+    assert swap.track(np.full_like(frame, 90), timestamp=1 / 30) == []
+    (b,) = swap.track(right_only, timestamp=2 / 30)
+    assert b.id != a.id
+
+
 def test_detector_runs_rarely_while_tracking(photos):
     img = cv2.resize(photos["lenna"].image, (720, 720))
     frame = np.zeros((720, 1280, 3), np.uint8)

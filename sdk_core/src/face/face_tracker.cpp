@@ -272,9 +272,32 @@ void FaceTracker::set_options(const TrackerOptions& o) {
     if (static_cast<int>(tracks_.size()) > o.max_faces) tracks_.resize(static_cast<std::size_t>(o.max_faces));
 }
 
+int FaceTracker::id_for(const RotatedRect& roi, double timestamp) {
+    lost_.erase(std::remove_if(lost_.begin(), lost_.end(),
+                               [&](const LostFace& l) { return !(timestamp - l.time <= kLostSearchSeconds); }),
+                lost_.end());
+    // the nearest face lost within a face width of here, of a similar size (0.6x..1.6x)
+    auto best = lost_.end();
+    float best_d = 0;
+    for (auto l = lost_.begin(); l != lost_.end(); ++l) {
+        const float d = std::hypot(l->roi.center_x - roi.center_x, l->roi.center_y - roi.center_y);
+        const float ratio = roi.width / std::max(l->roi.width, 1e-6f);
+        if (d <= std::max(l->roi.width, roi.width) && ratio >= 0.6f && ratio <= 1.6f &&
+            (best == lost_.end() || d < best_d)) {
+            best = l;
+            best_d = d;
+        }
+    }
+    if (best == lost_.end()) return next_id_++;
+    const int id = best->id;
+    lost_.erase(best);
+    return id;
+}
+
 void FaceTracker::reset() {
     tracks_.clear();
     faces_.clear();
+    lost_.clear();
     frames_since_detect_ = 0;
     lost_search_until_ = -1e300;
     lost_search_faces_ = 0;
@@ -457,7 +480,7 @@ int FaceTracker::add_new_faces(const ImageView& rgba, const std::vector<Detectio
                    0.25f * std::min(o.face.roi.width, fit.width);
         });
         if (duplicate) continue;
-        t.face.id = next_id_++;
+        t.face.id = id_for(fit, timestamp);
         t.last_time = timestamp;
         t.roi_filter.reset(roi_from_landmarks(t.face.raw_landmarks, options_.roi_scale), timestamp);
         tracks_.push_back(std::move(t));
@@ -535,6 +558,7 @@ const std::vector<Face>& FaceTracker::track(const ImageView& rgba, double timest
             lost_search_faces_ = std::max(timestamp < lost_search_until_ ? lost_search_faces_ : 0,
                                           static_cast<int>(tracks_.size()));
             lost_search_until_ = timestamp + kLostSearchSeconds;
+            lost_.push_back({it->face.id, it->face.roi, timestamp});
             it = tracks_.erase(it);
         }
     }

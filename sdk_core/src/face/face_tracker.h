@@ -149,6 +149,15 @@ private:
     long empty_frames_ = 0;  // frames with nothing tracked, for pacing the rotation sweep
     double lost_search_until_ = -1e300;  // timestamp until which a lost face is looked for on every frame ...
     int lost_search_faces_ = 0;          // ... while fewer faces than this are tracked
+    // Faces lost in the last kLostSearchSeconds: a face found again where one was lost keeps its id
+    // (a hand over the face, a turn away), so per-face effect state (sticker triggers) carries on.
+    struct LostFace {
+        int id;
+        RotatedRect roi;
+        double time;
+    };
+    std::vector<LostFace> lost_;
+    int id_for(const RotatedRect& roi, double timestamp);
     std::vector<RotatedRect> tiles_;  // the tile search's squares for this frame size and rotation
     int tiles_w_ = 0, tiles_h_ = 0, tiles_rotation_ = -1;
     std::size_t tile_cursor_ = 0;  // the next tile to search
