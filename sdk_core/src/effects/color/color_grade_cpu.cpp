@@ -51,7 +51,7 @@ struct LutSampler {
 // grade_group8_avx2 (the same bytes) and the rest of each row through this loop.
 template <bool kSaturation, bool kLut>
 void grade_rows(const float (&curve)[3][256], float sat, const LutSampler* lut, float k, const ImageView& rgba,
-                const color_detail::GradeParams& vector_params) {
+                [[maybe_unused]] const color_detail::GradeParams& vector_params) {
 #if MEIYAN_COLOR_X86
     const bool avx2 = simd_active() == SimdLevel::AVX2;
 #endif
