@@ -20,7 +20,7 @@ from .mesh68 import FIT_RESIDUAL, MESH68
 from .runners import REPO, Runner, onnx_runner, tflite_runner, torch_runner
 from .specs import MODELS, ModelSpec, spec_by_task
 
-__all__ = ["build"]
+__all__ = ["build", "record_inputs"]
 
 CALIBRATION_AUGMENTATIONS = 10  # per photo, seed 1
 EVAL_AUGMENTATIONS = 3  # per photo, seed 2 (held out from calibration)
@@ -41,6 +41,17 @@ def _recorder(runner: Runner, store: list[np.ndarray]) -> Runner:
         return runner(x)
 
     return run
+
+
+def record_inputs(images: list[FaceImage], runners: dict[str, Runner]) -> dict[str, list[np.ndarray]]:
+    """The real inputs of every network, recorded while the pipeline runs on ``images`` with ``runners``;
+    the full-range detector also sees every whole image (letterboxed), found faces or not."""
+    store: dict[str, list[np.ndarray]] = {t: [] for t in TASKS}
+    rec = {t: _recorder(runners[t], store[t]) for t in TASKS}
+    for img in images:
+        run_pipeline(img, rec)
+        rec["face_detection_full_range"](_letterbox_input(img, 192))
+    return store
 
 
 def _maxabs(a: list[np.ndarray], b: list[np.ndarray]) -> list[float]:
@@ -133,12 +144,7 @@ def build(
 
     tfl = {t: tflite_runner(src[t]) for t in TASKS}
     # real inputs of each network, recorded while the TFLite pipeline runs on the photos
-    real_inputs: dict[str, list[np.ndarray]] = {t: [] for t in TASKS}
-    rec = {t: _recorder(tfl[t], real_inputs[t]) for t in TASKS}
-    for img in images:
-        run_pipeline(img, rec)
-        # make sure the full-range detector also sees every photo
-        rec["face_detection_full_range"](_letterbox_input(img, 192))
+    real_inputs = record_inputs(images, tfl)
 
     report: dict[str, Any] = {"models": {}}
     modules: dict[str, Any] = {}
@@ -188,11 +194,7 @@ def build(
     # 3. calibration + held-out evaluation sets ----------------------------------
     calib_imgs = images + augmented_set(images, CALIBRATION_AUGMENTATIONS, seed=1)
     eval_imgs = images + augmented_set(images, EVAL_AUGMENTATIONS, seed=2)
-    calib: dict[str, list[np.ndarray]] = {t: [] for t in TASKS}
-    rec = {t: _recorder(fp32[t], calib[t]) for t in TASKS}
-    for img in calib_imgs:
-        run_pipeline(img, rec)
-        rec["face_detection_full_range"](_letterbox_input(img, 192))
+    calib = record_inputs(calib_imgs, fp32)
     step("calibration inputs")
     eval_ref = [run_pipeline(img, fp32) for img in eval_imgs]
     step("fp32 reference on held-out set")

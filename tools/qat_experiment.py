@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     from torch import nn
     from torch.nn.utils import parametrize
 
-    from model_export.build import CALIBRATION_AUGMENTATIONS, EVAL_AUGMENTATIONS, _letterbox_input, _recorder
+    from model_export.build import CALIBRATION_AUGMENTATIONS, EVAL_AUGMENTATIONS, record_inputs
     from model_export.convert import build_torch, export_onnx, load_source
     from model_export.data import FaceImage, augment, augmented_set, load_images
     from model_export.evaluate import TASKS, make_metric, run_pipeline
@@ -67,12 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     fp32 = {t: onnx_runner(onnx_dir / f"{t}.fp32.onnx") for t in TASKS}
 
     def network_inputs(imgs: list) -> list[np.ndarray]:
-        store: dict[str, list[np.ndarray]] = {t: [] for t in TASKS}
-        rec = {t: _recorder(fp32[t], store[t]) for t in TASKS}
-        for img in imgs:
-            run_pipeline(img, rec)
-            rec["face_detection_full_range"](_letterbox_input(img, 192))
-        return store[args.task]
+        return record_inputs(imgs, fp32)[args.task]
 
     images = load_images()
     calib = network_inputs(images + augmented_set(images, CALIBRATION_AUGMENTATIONS, seed=1))

@@ -32,13 +32,14 @@ const char* parse_decimal(const char* first, const char* last, double& out) {
     const std::size_t n = static_cast<std::size_t>(p - first);
     constexpr std::size_t kMax = 256;
     if (n > kMax) return nullptr;
-    const char* dp = std::localeconv()->decimal_point;
-    const std::size_t dp_len = (dp != nullptr && dp[0] != '\0') ? std::strlen(dp) : 1;
+    const char* locale_point = std::localeconv()->decimal_point;
+    const char* dp = (locale_point != nullptr && locale_point[0] != '\0') ? locale_point : ".";
+    const std::size_t dp_len = std::strlen(dp);
     char buf[kMax + 8];
     std::size_t k = 0;
     for (const char* q = first; q != p; ++q) {
         if (q == point && dp_len <= 8) {
-            std::memcpy(buf + k, dp != nullptr && dp[0] != '\0' ? dp : ".", dp_len);
+            std::memcpy(buf + k, dp, dp_len);
             k += dp_len;
         } else {
             buf[k++] = *q;

@@ -73,46 +73,41 @@ void Engine::set_lut(std::shared_ptr<const Lut3D> lut) { state_.lut = std::move(
 void Engine::enable_face_tracking(const std::string& models_dir, const face::TrackerOptions& options,
                                   const std::string& mesh_task) {
     face::TrackerOptions o = options;
-    o.threads = threads_;
-    o.iris = iris_;
+    o.threads = tracker_options_.threads;
+    o.iris = tracker_options_.iris;
     tracker_ = std::make_unique<face::FaceTracker>(nn::load_face_networks(models_dir, {"fp32", "int8"}, mesh_task), o);
 }
 
-void Engine::set_iris(bool on) {
+// One place for the three setters: the live tracker first (it validates), then the kept options.
+template <typename Change>
+void Engine::change_tracker_options(const Change& change) {
     if (tracker_) {
         face::TrackerOptions o = tracker_->options();
-        o.iris = on;
+        change(o);
         tracker_->set_options(o);
     }
-    iris_ = on;
+    change(tracker_options_);
+}
+
+void Engine::set_iris(bool on) {
+    change_tracker_options([&](face::TrackerOptions& o) { o.iris = on; });
 }
 
 void Engine::set_tracker_options(const face::TrackerOptions& options) {
     face::validate_options(options);
-    auto behaviour = [&](face::TrackerOptions& o) {
+    change_tracker_options([&](face::TrackerOptions& o) {
         o.smoothing = options.smoothing;
         o.one_euro = options.one_euro;
         o.rotation_sweep = options.rotation_sweep;
         o.redetect_interval = options.redetect_interval;
         o.tile_search = options.tile_search;
         o.tile_runs_per_frame = options.tile_runs_per_frame;
-    };
-    if (tracker_) {
-        face::TrackerOptions o = tracker_->options();
-        behaviour(o);
-        tracker_->set_options(o);
-    }
-    behaviour(tracker_options_);
+    });
 }
 
 void Engine::set_threads(int threads) {
     require(threads >= 0 && threads <= 64, "threads must be in 0..64 (0: one per core), got " + std::to_string(threads));
-    if (tracker_) {
-        face::TrackerOptions o = tracker_->options();
-        o.threads = threads;
-        tracker_->set_options(o);
-    }
-    threads_ = threads;
+    change_tracker_options([&](face::TrackerOptions& o) { o.threads = threads; });
     masks_.set_threads(threads);
 }
 

@@ -88,15 +88,16 @@ public:
     // Threads the face networks may use per run (1 by default; 0: one per core); kept across
     // enable_face_tracking() calls.
     void set_threads(int threads);
-    int threads() const { return threads_; }
+    int threads() const { return tracker_options_.threads; }
     // Iris points (the iris network on both eyes of every face, when the models folder has it); off by
     // default: two more network runs a face. Kept across enable_face_tracking() calls.
     void set_iris(bool on);
-    bool iris() const { return iris_; }
+    bool iris() const { return tracker_options_.iris; }
     // How the tracker follows and looks for faces (the C API's meiyan_tracker_options): smoothing,
     // One-Euro parameters, rotation sweep, redetect interval, tile search. Validated first (the old
     // options stay on error); applied to the live tracker (its max_faces, threads and iris kept) and
-    // kept for the callers that build the next enable_face_tracking() options from tracker_options().
+    // kept for the callers that build the next enable_face_tracking() options from tracker_options()
+    // (whose threads and iris are the two setters' above).
     void set_tracker_options(const face::TrackerOptions& options);
     const face::TrackerOptions& tracker_options() const { return tracker_options_; }
 
@@ -105,6 +106,8 @@ public:
     void process_texture(uint32_t in_texture, uint32_t out_texture, int width, int height);
 
 private:
+    template <typename Change>
+    void change_tracker_options(const Change& change);
     EngineOptions options_;
     EffectState state_;
     std::unique_ptr<Renderer> renderer_;
@@ -112,9 +115,7 @@ private:
     std::vector<uint8_t> work_;        // RGBA working frame, reused between calls
     std::unique_ptr<face::FaceTracker> tracker_;
     int camera_rotation_ = 0;
-    int threads_ = 1;
-    bool iris_ = false;
-    face::TrackerOptions tracker_options_;
+    face::TrackerOptions tracker_options_;  // threads, iris and the set_tracker_options() fields
     StickerAnimator animator_;
     PersonMaskSource masks_;
     double next_time_ = 0;

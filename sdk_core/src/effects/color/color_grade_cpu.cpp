@@ -50,8 +50,9 @@ struct LutSampler {
 // The scalar pixel defines the results; on AVX2 CPUs groups of 8 pixels go through
 // grade_group8_avx2 (the same bytes) and the rest of each row through this loop.
 template <bool kSaturation, bool kLut>
-void grade_rows(const float (&curve)[3][256], float sat, const LutSampler* lut, float k, const ImageView& rgba,
-                [[maybe_unused]] const color_detail::GradeParams& vector_params) {
+void grade_rows(const color_detail::GradeParams& g, const LutSampler* lut, const ImageView& rgba) {
+    const float(*curve)[256] = g.curve;
+    const float sat = g.sat, k = g.lut_intensity;
 #if MEIYAN_COLOR_X86
     const bool avx2 = simd_active() == SimdLevel::AVX2;
 #endif
@@ -60,7 +61,7 @@ void grade_rows(const float (&curve)[3][256], float sat, const LutSampler* lut, 
         int x0 = 0;
 #if MEIYAN_COLOR_X86
         if (avx2) {
-            for (; x0 + 8 <= rgba.width; x0 += 8) color_detail::grade_group8_avx2(vector_params, row + 4 * x0);
+            for (; x0 + 8 <= rgba.width; x0 += 8) color_detail::grade_group8_avx2(g, row + 4 * x0);
         }
 #endif
         for (int x = x0; x < rgba.width; ++x) {
@@ -93,28 +94,26 @@ void color_grade_cpu(const ColorParams& params, const Lut3D* lut, const ImageVie
     const float sat = 1.0f + params.saturation;
     const bool use_sat = sat != 1.0f;
     const bool use_lut = lut != nullptr && params.lut_intensity > 0.0f;
-    color_detail::GradeParams vp;
-    vp.curve = curve;
-    vp.saturation = use_sat;
-    vp.sat = sat;
-    if (use_lut) {
-        vp.lut = lut->data().data();
-        vp.lut_size = lut->size();
-        vp.lut_intensity = params.lut_intensity;
-    }
+    color_detail::GradeParams g;
+    g.curve = curve;
+    g.saturation = use_sat;
+    g.sat = sat;
     if (!use_lut) {
         if (use_sat) {
-            grade_rows<true, false>(curve, sat, nullptr, 0.0f, rgba, vp);
+            grade_rows<true, false>(g, nullptr, rgba);
         } else {
-            grade_rows<false, false>(curve, sat, nullptr, 0.0f, rgba, vp);
+            grade_rows<false, false>(g, nullptr, rgba);
         }
         return;
     }
+    g.lut = lut->data().data();
+    g.lut_size = lut->size();
+    g.lut_intensity = params.lut_intensity;
     const LutSampler sampler(*lut);
     if (use_sat) {
-        grade_rows<true, true>(curve, sat, &sampler, params.lut_intensity, rgba, vp);
+        grade_rows<true, true>(g, &sampler, rgba);
     } else {
-        grade_rows<false, true>(curve, sat, &sampler, params.lut_intensity, rgba, vp);
+        grade_rows<false, true>(g, &sampler, rgba);
     }
 }
 
